@@ -1,0 +1,261 @@
+#include "broker/broker.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "core/codec.hpp"
+#include "core/envelope.hpp"
+
+namespace liandong::broker {
+
+namespace {
+constexpr int kBadInputLogLinesPerSecond = 20;
+
+std::string printable_id(const std::string& raw) {
+  std::string out;
+  for (unsigned char c : raw) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 0xF]);
+  }
+  return out;
+}
+}  // namespace
+
+Broker::Broker(BrokerConfig config, const Clock& clock, FrameSink& sink)
+    : config_(std::move(config)),
+      clock_(clock),
+      sink_(sink),
+      ids_(clock),
+      started_at_(clock.monotonic_ms()),
+      next_heartbeat_at_(started_at_ + config_.heartbeat_ms) {
+  // Present from the start so `liandong stats` shows zeros rather than missing rows.
+  for (const char* name : {"messages_in", "messages_out", "forwarded", "registrations", "replaced_registrations",
+                           "disconnects", "peers_expired", "peers_unreachable", "heartbeats_out"}) {
+    counters_[name] = 0;
+  }
+}
+
+bool Broker::may_log_bad_input() {
+  const Millis now = clock_.monotonic_ms();
+  if (now - log_window_start_ >= 1000) {
+    if (log_lines_in_window_ > kBadInputLogLinesPerSecond) {
+      spdlog::warn("{} more bad inputs were not logged in the last second (see stats)",
+                   log_lines_in_window_ - kBadInputLogLinesPerSecond);
+    }
+    log_window_start_ = now;
+    log_lines_in_window_ = 0;
+  }
+  return ++log_lines_in_window_ <= kBadInputLogLinesPerSecond;
+}
+
+SendOutcome Broker::deliver(const std::string& routing_id, std::vector<zmq::message_t>& frames) {
+  const SendOutcome outcome = sink_.send(routing_id, frames);
+  if (outcome == SendOutcome::kSent) count("messages_out");
+  return outcome;
+}
+
+template <class M>
+SendOutcome Broker::send_own(const std::string& routing_id, const M& body) {
+  auto frames = make_frames(M::kCommand, "", ids_.next(), encode_body(body));
+  return deliver(routing_id, frames);
+}
+
+void Broker::send_error(const std::string& routing_id, ErrorCode code, const std::string& message,
+                        const std::string& reply_to, const std::string& command) {
+  ++errors_[code];
+  if (may_log_bad_input()) {
+    const Peer* peer = peers_.by_routing_id(routing_id);
+    spdlog::warn("refused message {} from {}: {} {}", reply_to.empty() ? "(no id)" : reply_to,
+                 peer ? "'" + peer->name + "'" : "connection " + printable_id(routing_id), error_name(code), message);
+  }
+  v1::Error err;
+  err.code = static_cast<std::uint32_t>(code);
+  err.name = std::string(error_name(code));
+  err.message = message;
+  if (!reply_to.empty()) err.reply_to = reply_to;
+  if (!command.empty()) err.command = command;
+  // An error to a connection that is gone has nobody to tell; it is counted above.
+  send_own(routing_id, err);
+}
+
+void Broker::on_message(const std::string& routing_id, std::vector<zmq::message_t>& frames) {
+  count("messages_in");
+  const auto max_frame = static_cast<std::size_t>(config_.max_frame_bytes);
+  Status status = check_envelope(frames, max_frame);
+  if (!status.ok()) {
+    // Quote the id and command back when they are readable, so the sender can match the error.
+    std::string reply_to;
+    std::string command;
+    if (frames.size() > kIdFrame && valid_name(frame_view(frames[kIdFrame]), kMaxMessageIdLength)) {
+      reply_to = std::string(frame_view(frames[kIdFrame]));
+    }
+    if (frames.size() > kCommandFrame && valid_command(frame_view(frames[kCommandFrame]))) {
+      command = std::string(frame_view(frames[kCommandFrame]));
+    }
+    send_error(routing_id, status.code(), status.message(), reply_to, command);
+    return;
+  }
+  const std::string command(frame_view(frames[kCommandFrame]));
+  const std::string message_id(frame_view(frames[kIdFrame]));
+  const auto destination = frame_view(frames[kPeerFrame]);
+
+  if (destination.empty()) {
+    handle_own_command(routing_id, command, message_id, frames[kBodyFrame]);
+    return;
+  }
+  const Peer* sender = peers_.by_routing_id(routing_id);
+  if (sender == nullptr) {
+    send_error(routing_id, ErrorCode::kNotRegistered, "send REGISTER before sending " + command, message_id, command);
+    return;
+  }
+  peers_.touch(routing_id, clock_.monotonic_ms());
+  forward(routing_id, *sender, frames);
+}
+
+void Broker::forward(const std::string& routing_id, const Peer& sender, std::vector<zmq::message_t>& frames) {
+  const std::string destination(frame_view(frames[kPeerFrame]));
+  const std::string command(frame_view(frames[kCommandFrame]));
+  const std::string message_id(frame_view(frames[kIdFrame]));
+  const Peer* target = peers_.by_name(destination);
+  if (target == nullptr) {
+    send_error(routing_id, ErrorCode::kUnroutable, "no peer named '" + destination + "' is registered", message_id,
+               command);
+    return;
+  }
+  const std::string target_routing_id = target->routing_id;
+  // Only the peer frame changes (destination -> source); the body frame is moved, never copied.
+  frames[kPeerFrame].rebuild(sender.name.data(), sender.name.size());
+  switch (deliver(target_routing_id, frames)) {
+    case SendOutcome::kSent:
+      count("forwarded");
+      return;
+    case SendOutcome::kUnreachable:
+      // The connection vanished (process killed) before heartbeats noticed: forget it now.
+      peers_.remove_by_routing_id(target_routing_id);
+      count("peers_unreachable");
+      spdlog::info("peer '{}' is no longer connected; dropped", destination);
+      send_error(routing_id, ErrorCode::kUnroutable, "peer '" + destination + "' is no longer connected", message_id,
+                 command);
+      return;
+    case SendOutcome::kBusy:
+      send_error(routing_id, ErrorCode::kBusy, "peer '" + destination + "' is not keeping up; retry later", message_id,
+                 command);
+      return;
+  }
+}
+
+void Broker::handle_own_command(const std::string& routing_id, const std::string& command,
+                                const std::string& message_id, const zmq::message_t& body) {
+  if (command == v1::Register::kCommand) {
+    handle_register(routing_id, message_id, body);
+    return;
+  }
+  const Peer* peer = peers_.by_routing_id(routing_id);
+  if (peer == nullptr) {
+    send_error(routing_id, ErrorCode::kNotRegistered, "send REGISTER before sending " + command, message_id, command);
+    return;
+  }
+  peers_.touch(routing_id, clock_.monotonic_ms());
+  if (command == v1::Heartbeat::kCommand) return;
+  if (command == v1::Disconnect::kCommand) {
+    spdlog::info("peer '{}' ({}) disconnected", peer->name, peer->role);
+    peers_.remove_by_routing_id(routing_id);
+    count("disconnects");
+    return;
+  }
+  if (command == v1::Stats::kCommand) {
+    send_own(routing_id, stats());
+    return;
+  }
+  send_error(routing_id, ErrorCode::kUnknownCommand,
+             "the broker handles REGISTER, HEARTBEAT, DISCONNECT and STATS; '" + command +
+                 "' needs a destination peer",
+             message_id, command);
+}
+
+void Broker::handle_register(const std::string& routing_id, const std::string& message_id,
+                             const zmq::message_t& body) {
+  auto reg = decode_body<v1::Register>(frame_view(body));
+  if (!reg.ok()) {
+    const ErrorCode code = reg.status().code() == ErrorCode::kInvalidBody ||
+                                   reg.status().code() == ErrorCode::kMissingField ||
+                                   reg.status().code() == ErrorCode::kWrongType
+                               ? reg.status().code()
+                               : ErrorCode::kInvalidRegistration;
+    send_error(routing_id, code, "REGISTER refused: " + reg.status().message(), message_id, "REGISTER");
+    return;
+  }
+  const Millis now = clock_.monotonic_ms();
+  auto outcome = peers_.register_peer(reg->name, reg->role, routing_id, now);
+  count("registrations");
+  if (outcome.replaced_routing_id) {
+    count("replaced_registrations");
+    spdlog::info("peer '{}' re-registered from a new connection; the old one is dropped", reg->name);
+    v1::Disconnect bye;
+    bye.reason = "name '" + reg->name + "' was registered by a newer connection";
+    send_own(*outcome.replaced_routing_id, bye);
+  } else {
+    spdlog::info("peer '{}' registered as {}", reg->name, reg->role);
+  }
+  v1::Registered ok;
+  ok.name = reg->name;
+  ok.heartbeat_ms = config_.heartbeat_ms;
+  ok.liveness = config_.liveness;
+  ok.broker = "liandong-broker " LIANDONG_VERSION;
+  if (send_own(routing_id, ok) == SendOutcome::kUnreachable) peers_.remove_by_routing_id(routing_id);
+}
+
+void Broker::on_tick() {
+  const Millis now = clock_.monotonic_ms();
+  for (const Peer& peer : peers_.expire(now, config_.max_silence_ms())) {
+    count("peers_expired");
+    spdlog::warn("peer '{}' ({}) silent for {} ms; dropped", peer.name, peer.role, now - peer.last_seen);
+  }
+  if (now >= next_heartbeat_at_) {
+    next_heartbeat_at_ = now + config_.heartbeat_ms;
+    std::vector<std::string> gone;
+    for (const auto& [name, peer] : peers_.peers()) {
+      const auto outcome = send_own(peer.routing_id, v1::Heartbeat{});
+      if (outcome == SendOutcome::kSent) count("heartbeats_out");
+      if (outcome == SendOutcome::kUnreachable) gone.push_back(name);
+    }
+    for (const auto& name : gone) {
+      peers_.remove_by_name(name);
+      count("peers_unreachable");
+      spdlog::info("peer '{}' is no longer connected; dropped", name);
+    }
+  }
+}
+
+Millis Broker::next_tick_in() const {
+  return std::max<Millis>(0, std::min(next_heartbeat_at_ - clock_.monotonic_ms(), config_.heartbeat_ms / 2));
+}
+
+v1::StatsReply Broker::stats() const {
+  v1::StatsReply reply;
+  reply.service = "broker";
+  reply.uptime_ms = clock_.monotonic_ms() - started_at_;
+  reply.counters = counters_;
+  reply.counters["peers"] = peers_.size();
+  for (const auto& [code, n] : errors_) reply.errors[std::string(error_name(code))] = n;
+  std::vector<v1::PeerInfo> list;
+  const Millis now = clock_.monotonic_ms();
+  for (const auto& [name, peer] : peers_.peers()) list.push_back({name, peer.role, now - peer.last_seen});
+  reply.peers = std::move(list);
+  return reply;
+}
+
+std::uint64_t Broker::counter(const std::string& name) const {
+  if (name == "peers") return peers_.size();
+  auto it = counters_.find(name);
+  return it == counters_.end() ? 0 : it->second;
+}
+
+std::uint64_t Broker::errors(ErrorCode code) const {
+  auto it = errors_.find(code);
+  return it == errors_.end() ? 0 : it->second;
+}
+
+}  // namespace liandong::broker

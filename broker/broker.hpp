@@ -1,0 +1,75 @@
+// The broker's logic without sockets (schemas/README.md, "Broker"): it checks envelopes,
+// registers peers, answers its own commands, forwards by destination name without decoding
+// bodies, heartbeats and expires peers, and counts everything. BrokerServer moves the frames.
+#pragma once
+
+#include <zmq.hpp>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "broker/broker_config.hpp"
+#include "broker/peer_table.hpp"
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "core/status.hpp"
+#include "schemas/messages.hpp"
+
+namespace liandong::broker {
+
+enum class SendOutcome { kSent, kUnreachable, kBusy };
+
+// Where the broker's outgoing messages go: the ROUTER socket, or a recorder in tests.
+class FrameSink {
+ public:
+  virtual ~FrameSink() = default;
+  // `frames` is the envelope without the routing id; the sink may move from it.
+  virtual SendOutcome send(const std::string& routing_id, std::vector<zmq::message_t>& frames) = 0;
+};
+
+class Broker {
+ public:
+  Broker(BrokerConfig config, const Clock& clock, FrameSink& sink);
+
+  // One message as received from `routing_id`, without the routing-id frame. May move frames.
+  void on_message(const std::string& routing_id, std::vector<zmq::message_t>& frames);
+  // Sends heartbeats that are due and drops silent peers. Call at least every heartbeat_ms / 2.
+  void on_tick();
+  // Milliseconds until on_tick() has work to do.
+  Millis next_tick_in() const;
+
+  v1::StatsReply stats() const;
+  std::uint64_t counter(const std::string& name) const;
+  std::uint64_t errors(ErrorCode code) const;
+  const PeerTable& peers() const { return peers_; }
+
+ private:
+  void handle_own_command(const std::string& routing_id, const std::string& command, const std::string& message_id,
+                          const zmq::message_t& body);
+  void handle_register(const std::string& routing_id, const std::string& message_id, const zmq::message_t& body);
+  void forward(const std::string& routing_id, const Peer& sender, std::vector<zmq::message_t>& frames);
+  void send_error(const std::string& routing_id, ErrorCode code, const std::string& message,
+                  const std::string& reply_to = {}, const std::string& command = {});
+  template <class M>
+  SendOutcome send_own(const std::string& routing_id, const M& body);
+  SendOutcome deliver(const std::string& routing_id, std::vector<zmq::message_t>& frames);
+  void count(const std::string& name, std::uint64_t n = 1) { counters_[name] += n; }
+
+  BrokerConfig config_;
+  const Clock& clock_;
+  FrameSink& sink_;
+  IdGenerator ids_;
+  PeerTable peers_;
+  Millis started_at_;
+  Millis next_heartbeat_at_;
+  std::map<std::string, std::uint64_t> counters_;
+  std::map<ErrorCode, std::uint64_t> errors_;
+  // Bad input is logged at most this many lines per second so a flood cannot drown the log.
+  Millis log_window_start_ = 0;
+  int log_lines_in_window_ = 0;
+  bool may_log_bad_input();
+};
+
+}  // namespace liandong::broker

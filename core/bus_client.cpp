@@ -1,0 +1,169 @@
+#include "core/bus_client.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "core/sockets.hpp"
+#include "schemas/messages.hpp"
+
+namespace liandong {
+
+BusClient::BusClient(zmq::context_t& context, BusClientOptions options, const Clock& clock)
+    : context_(context), options_(std::move(options)), clock_(clock), ids_(clock), heartbeat_ms_(options_.heartbeat_ms) {}
+
+BusClient::~BusClient() { close(); }
+
+void BusClient::open_socket() {
+  socket_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
+  socket_->set(zmq::sockopt::linger, 0);
+  // Past this many queued messages send() would block; a peer that far behind has lost its
+  // broker anyway, and reconnecting starts a fresh queue.
+  socket_->set(zmq::sockopt::sndhwm, 100000);
+  socket_->set(zmq::sockopt::rcvhwm, 100000);
+  socket_->connect(options_.endpoint);
+  const Millis now = clock_.monotonic_ms();
+  last_heard_ = now;
+  last_sent_ = now;
+}
+
+void BusClient::send_frames(std::string_view destination, std::string_view command, std::string_view id,
+                            std::string_view body) {
+  auto frames = make_frames(command, destination, id, body);
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    const auto flags = i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
+    socket_->send(frames[i], flags);
+  }
+  last_sent_ = clock_.monotonic_ms();
+}
+
+void BusClient::send_register() {
+  v1::Register reg;
+  reg.name = options_.name;
+  reg.role = options_.role;
+  reg.heartbeat_ms = options_.heartbeat_ms;
+  reg.software = "liandong 0.1.0";
+  send_frames("", v1::Register::kCommand, ids_.next(), encode_body(reg));
+}
+
+Status BusClient::connect() {
+  closed_ = false;
+  if (!socket_) {
+    try {
+      open_socket();
+    } catch (const zmq::error_t& e) {
+      return {ErrorCode::kIo, "cannot connect to broker '" + options_.endpoint + "': " + e.what()};
+    }
+  }
+  send_register();
+  const Millis deadline = clock_.monotonic_ms() + options_.register_timeout_ms;
+  while (!registered_) {
+    const Millis left = deadline - clock_.monotonic_ms();
+    if (left <= 0) break;
+    auto env = receive(left);
+    if (env && env->command == v1::Error::kCommand && env->peer.empty()) {
+      auto err = decode_body<v1::Error>(env->body);
+      if (err.ok()) {
+        return {error_code_from_number(err->code).value_or(ErrorCode::kInternal),
+                "broker refused registration of '" + options_.name + "': " + err->message};
+      }
+    }
+  }
+  if (!registered_) {
+    return {ErrorCode::kTimeout, "no answer from broker at " + options_.endpoint + " within " +
+                                     std::to_string(options_.register_timeout_ms) + " ms (is it running?)"};
+  }
+  return Status::Ok();
+}
+
+std::string BusClient::send(std::string_view destination, std::string_view command, std::string_view body,
+                            std::string message_id) {
+  if (message_id.empty()) message_id = ids_.next();
+  if (!socket_) open_socket();
+  send_frames(destination, command, message_id, body);
+  return message_id;
+}
+
+void BusClient::keep_alive(Millis now) {
+  if (now - last_heard_ > heartbeat_ms_ * options_.liveness) {
+    // The broker has been silent for `liveness` intervals: assume the connection is dead (or the
+    // broker restarted) and start a fresh socket and session.
+    spdlog::warn("broker at {} silent for {} ms; reconnecting as '{}'", options_.endpoint, now - last_heard_,
+                 options_.name);
+    registered_ = false;
+    ++reconnects_;
+    open_socket();
+    send_register();
+    return;
+  }
+  if (now - last_sent_ >= heartbeat_ms_) {
+    send_frames("", v1::Heartbeat::kCommand, ids_.next(), encode_body(v1::Heartbeat{}));
+  }
+}
+
+std::optional<Envelope> BusClient::receive(Millis timeout_ms) {
+  if (!socket_) open_socket();
+  const Millis deadline = clock_.monotonic_ms() + std::max<Millis>(0, timeout_ms);
+  std::vector<zmq::message_t> frames;
+  while (true) {
+    Millis now = clock_.monotonic_ms();
+    keep_alive(now);
+    if (receive_frames(*socket_, frames)) {
+      last_heard_ = clock_.monotonic_ms();
+      if (!check_envelope(frames, options_.max_frame_bytes).ok()) {
+        spdlog::warn("dropped a malformed message from the broker ({} frames)", frames.size());
+        continue;
+      }
+      Envelope env = to_envelope(frames);
+      if (env.peer.empty()) {
+        if (env.command == v1::Heartbeat::kCommand) continue;
+        if (env.command == v1::Registered::kCommand) {
+          if (auto reg = decode_body<v1::Registered>(env.body); reg.ok()) {
+            registered_ = true;
+            heartbeat_ms_ = std::max<Millis>(1, reg->heartbeat_ms);
+            options_.liveness = std::max<std::int64_t>(1, reg->liveness);
+          }
+          continue;
+        }
+        if (env.command == v1::Disconnect::kCommand) {
+          registered_ = false;
+          replaced_ = true;
+          return env;
+        }
+        if (env.command == v1::Error::kCommand) {
+          auto err = decode_body<v1::Error>(env.body);
+          if (err.ok() && err->code == static_cast<std::uint32_t>(ErrorCode::kNotRegistered) && !replaced_) {
+            // The broker forgot us (restart or expiry): register again; the caller sees the error
+            // and resends what was refused.
+            registered_ = false;
+            send_register();
+          }
+        }
+      }
+      return env;
+    }
+    now = clock_.monotonic_ms();
+    if (now >= deadline) return std::nullopt;
+    const Millis until_heartbeat = std::max<Millis>(1, heartbeat_ms_ - (now - last_sent_));
+    const Millis wait = std::min(deadline - now, until_heartbeat);
+    zmq::pollitem_t item{static_cast<void*>(*socket_), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, std::chrono::milliseconds(wait));
+  }
+}
+
+void BusClient::close() {
+  if (closed_ || !socket_) return;
+  closed_ = true;
+  if (registered_) {
+    try {
+      send_frames("", v1::Disconnect::kCommand, ids_.next(), encode_body(v1::Disconnect{"closing"}));
+      // Give the goodbye a moment to leave before the socket is destroyed.
+      socket_->set(zmq::sockopt::linger, 200);
+    } catch (const zmq::error_t&) {
+      // Context already shutting down; the broker will expire us.
+    }
+  }
+  registered_ = false;
+}
+
+}  // namespace liandong

@@ -1,0 +1,88 @@
+// The one client of the bus every Liandong peer uses (schemas/README.md, "Sessions"): a DEALER
+// that registers under a name and role, heartbeats when idle, notices a silent broker and
+// reconnects and re-registers by itself, and re-registers when the broker says NOT_REGISTERED
+// (after a broker restart). Reconnect-and-resend lives here so broker failover can later be
+// added in one place. Not thread-safe: one thread owns a client.
+#pragma once
+
+#include <zmq.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/clock.hpp"
+#include "core/codec.hpp"
+#include "core/envelope.hpp"
+#include "core/ids.hpp"
+#include "core/status.hpp"
+
+namespace liandong {
+
+struct BusClientOptions {
+  std::string endpoint;               // the broker, e.g. "tcp://127.0.0.1:5570"
+  std::string name;                   // unique peer name on the bus
+  std::string role;                   // one of the roles in schemas/README.md
+  Millis heartbeat_ms = 1000;         // used until the broker's REGISTERED says otherwise
+  std::int64_t liveness = 3;          // broker silent this many intervals -> reconnect
+  Millis register_timeout_ms = 5000;  // how long connect() waits for REGISTERED
+  std::size_t max_frame_bytes = kDefaultMaxFrameBytes;
+};
+
+class BusClient {
+ public:
+  BusClient(zmq::context_t& context, BusClientOptions options, const Clock& clock);
+  ~BusClient();
+  BusClient(const BusClient&) = delete;
+  BusClient& operator=(const BusClient&) = delete;
+
+  // Connects and registers; fails with TIMEOUT when the broker does not answer in time, or with
+  // the broker's error (INVALID_REGISTRATION) when it refuses.
+  Status connect();
+
+  // Queues a message to `destination` (empty: the broker itself) and returns its message id:
+  // `message_id` when given (a retry keeps its id), a new time-ordered id otherwise.
+  std::string send(std::string_view destination, std::string_view command, std::string_view body,
+                   std::string message_id = {});
+  template <class M>
+  std::string send_message(std::string_view destination, const M& message, std::string message_id = {}) {
+    return send(destination, M::kCommand, encode_body(message), std::move(message_id));
+  }
+
+  // Waits up to `timeout_ms` for the next message for the application, keeping the session alive
+  // meanwhile. Session traffic (HEARTBEAT, REGISTERED) is consumed here; ERROR and DISCONNECT
+  // from the broker are returned too, after the client has reacted to them.
+  std::optional<Envelope> receive(Millis timeout_ms);
+
+  // Sends DISCONNECT so the broker forgets this peer at once (also done by the destructor).
+  void close();
+
+  bool registered() const { return registered_; }
+  bool replaced() const { return replaced_; }
+  const std::string& name() const { return options_.name; }
+  std::uint64_t reconnects() const { return reconnects_; }
+
+ private:
+  void open_socket();
+  void send_register();
+  void send_frames(std::string_view destination, std::string_view command, std::string_view id,
+                   std::string_view body);
+  void keep_alive(Millis now);
+
+  zmq::context_t& context_;
+  BusClientOptions options_;
+  const Clock& clock_;
+  IdGenerator ids_;
+  std::unique_ptr<zmq::socket_t> socket_;
+  bool registered_ = false;
+  bool replaced_ = false;
+  bool closed_ = false;
+  Millis heartbeat_ms_;
+  Millis last_sent_ = 0;
+  Millis last_heard_ = 0;
+  std::uint64_t reconnects_ = 0;
+};
+
+}  // namespace liandong

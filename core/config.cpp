@@ -1,0 +1,137 @@
+#include "core/config.hpp"
+
+#include <sstream>
+
+namespace liandong {
+
+namespace {
+Status parse_error_status(const toml::parse_error& e, const std::string& source) {
+  std::ostringstream os;
+  os << source << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
+     << e.description();
+  return {ErrorCode::kConfig, os.str()};
+}
+
+std::string type_name(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::string: return "string";
+    case toml::node_type::integer: return "integer";
+    case toml::node_type::floating_point: return "float";
+    case toml::node_type::boolean: return "boolean";
+    case toml::node_type::array: return "array";
+    case toml::node_type::table: return "table";
+    default: return "date/time";
+  }
+}
+}  // namespace
+
+Result<toml::table> load_toml_file(const std::string& path) {
+  try {
+    return toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    if (e.source().begin.line == 0 || std::string_view(e.description()).find("File could not be opened") != std::string_view::npos) {
+      return Status(ErrorCode::kConfig, "cannot read config file '" + path + "': " + std::string(e.description()));
+    }
+    return parse_error_status(e, path);
+  }
+}
+
+Result<toml::table> parse_toml(std::string_view text, const std::string& source_name) {
+  try {
+    return toml::parse(text, source_name);
+  } catch (const toml::parse_error& e) {
+    return parse_error_status(e, source_name);
+  }
+}
+
+ConfigSection::ConfigSection(const toml::table* table, std::string source_name, std::string section)
+    : table_(table), source_(std::move(source_name)), section_(std::move(section)) {}
+
+const toml::node* ConfigSection::find(const std::string& key) {
+  seen_.insert(key);
+  if (table_ == nullptr || !status_.ok()) return nullptr;
+  return table_->get(key);
+}
+
+void ConfigSection::fail(const std::string& key, const std::string& why) {
+  if (status_.ok()) {
+    status_ = Status(ErrorCode::kConfig, source_ + ": key '" + section_ + "." + key + "': " + why);
+  }
+}
+
+void ConfigSection::read(const std::string& key, std::string& out) {
+  const toml::node* n = find(key);
+  if (n == nullptr) return;
+  if (auto v = n->value<std::string>(); v && n->is_string()) {
+    out = *v;
+  } else {
+    fail(key, "expected a string, got " + type_name(*n));
+  }
+}
+
+void ConfigSection::read(const std::string& key, bool& out) {
+  const toml::node* n = find(key);
+  if (n == nullptr) return;
+  if (n->is_boolean()) {
+    out = *n->value<bool>();
+  } else {
+    fail(key, "expected true or false, got " + type_name(*n));
+  }
+}
+
+void ConfigSection::read(const std::string& key, std::int64_t& out, std::int64_t min, std::int64_t max) {
+  const toml::node* n = find(key);
+  if (n == nullptr) return;
+  if (!n->is_integer()) {
+    fail(key, "expected an integer, got " + type_name(*n));
+    return;
+  }
+  const auto v = *n->value<std::int64_t>();
+  if (v < min || v > max) {
+    fail(key, "value " + std::to_string(v) + " is outside " + std::to_string(min) + ".." + std::to_string(max));
+    return;
+  }
+  out = v;
+}
+
+void ConfigSection::read(const std::string& key, double& out) {
+  const toml::node* n = find(key);
+  if (n == nullptr) return;
+  if (n->is_number()) {
+    out = *n->value<double>();
+  } else {
+    fail(key, "expected a number, got " + type_name(*n));
+  }
+}
+
+void ConfigSection::read(const std::string& key, std::vector<std::string>& out) {
+  const toml::node* n = find(key);
+  if (n == nullptr) return;
+  const toml::array* arr = n->as_array();
+  if (arr == nullptr) {
+    fail(key, "expected an array of strings, got " + type_name(*n));
+    return;
+  }
+  std::vector<std::string> values;
+  for (const auto& item : *arr) {
+    if (!item.is_string()) {
+      fail(key, "expected an array of strings, found a " + type_name(item) + " in it");
+      return;
+    }
+    values.push_back(*item.value<std::string>());
+  }
+  out = std::move(values);
+}
+
+Status ConfigSection::finish() {
+  if (!status_.ok() || table_ == nullptr) return status_;
+  for (const auto& [key, node] : *table_) {
+    if (!seen_.contains(std::string(key.str()))) {
+      return {ErrorCode::kConfig,
+              source_ + ": unknown key '" + section_ + "." + std::string(key.str()) + "' (misspelt?)"};
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace liandong

@@ -1,0 +1,115 @@
+// Value checks of the v1 bodies beyond their msgpack types (schemas/README.md, "Messages").
+#include "schemas/messages.hpp"
+
+#include "core/envelope.hpp"
+
+namespace liandong::v1 {
+
+namespace {
+Status invalid(const std::string& field, const std::string& why) {
+  return {ErrorCode::kInvalidValue, "field '" + field + "': " + why};
+}
+
+template <std::size_t N>
+std::string one_of(const std::string_view (&values)[N]) {
+  std::string out;
+  for (std::size_t i = 0; i < N; ++i) {
+    if (i) out += ", ";
+    out += values[i];
+  }
+  return out;
+}
+
+Status require_id(const std::string& field, const std::string& value) {
+  if (!valid_name(value, kMaxMessageIdLength)) {
+    return invalid(field, "'" + value.substr(0, 64) + "' is not 1-64 characters of letters, digits and . _ - :");
+  }
+  return Status::Ok();
+}
+
+Status require_platform(const std::string& field, const std::string& value) {
+  if (!is_platform(value)) return invalid(field, "'" + value.substr(0, 64) + "' is not one of " + one_of(kPlatforms));
+  return Status::Ok();
+}
+
+Status require_priority(const std::string& field, std::int64_t value) {
+  if (value < 1 || value > 4) return invalid(field, std::to_string(value) + " is not a priority 1..4");
+  return Status::Ok();
+}
+
+bool valid_category(const std::string& c) {
+  if (c.empty() || c.size() > 64) return false;
+  for (char ch : c) {
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '.')) return false;
+  }
+  return c.front() != '.' && c.back() != '.';
+}
+}  // namespace
+
+bool is_platform(std::string_view value) {
+  for (auto p : kPlatforms) {
+    if (p == value) return true;
+  }
+  return false;
+}
+
+bool is_role(std::string_view value) {
+  for (auto r : kRoles) {
+    if (r == value) return true;
+  }
+  return false;
+}
+
+Status Register::validate() const {
+  if (!valid_name(name, kMaxPeerNameLength)) {
+    return invalid("name", "'" + name.substr(0, 64) + "' is not 1-64 characters of letters, digits and . _ - :");
+  }
+  if (!is_role(role)) return invalid("role", "'" + role.substr(0, 64) + "' is not one of " + one_of(kRoles));
+  if (heartbeat_ms && *heartbeat_ms <= 0) return invalid("heartbeat_ms", "must be positive");
+  return Status::Ok();
+}
+
+Status Location::validate() const {
+  if (!(lat >= -90 && lat <= 90)) return invalid("location.lat", std::to_string(lat) + " is not a latitude -90..90");
+  if (!(lon >= -180 && lon <= 180)) return invalid("location.lon", std::to_string(lon) + " is not a longitude -180..180");
+  return Status::Ok();
+}
+
+Status IncidentReport::validate() const {
+  if (auto s = require_id("report_id", report_id); !s.ok()) return s;
+  if (auto s = require_platform("source", source); !s.ok()) return s;
+  if (!valid_category(category)) {
+    return invalid("category", "'" + category.substr(0, 64) + "' is not a dotted lower-case category like fire.building");
+  }
+  if (priority) {
+    if (auto s = require_priority("priority", *priority); !s.ok()) return s;
+  }
+  if (reported_at_ms <= 0) return invalid("reported_at_ms", "must be a positive Unix time in milliseconds");
+  return Status::Ok();
+}
+
+Status DispatchOrder::validate() const {
+  if (auto s = require_id("order_id", order_id); !s.ok()) return s;
+  if (auto s = require_id("incident_id", incident_id); !s.ok()) return s;
+  if (auto s = require_id("unit", unit); !s.ok()) return s;
+  if (auto s = require_platform("source", source); !s.ok()) return s;
+  if (auto s = require_priority("priority", priority); !s.ok()) return s;
+  if (rung < 0) return invalid("rung", "must not be negative");
+  return Status::Ok();
+}
+
+Status OrderAck::validate() const {
+  if (auto s = require_id("order_id", order_id); !s.ok()) return s;
+  if (auto s = require_id("unit", unit); !s.ok()) return s;
+  if (!accepted && (!reason || reason->empty())) return invalid("reason", "a decline must give a reason");
+  return Status::Ok();
+}
+
+Status Transfer::validate() const {
+  if (auto s = require_id("transfer_id", transfer_id); !s.ok()) return s;
+  if (auto s = require_id("incident_id", incident_id); !s.ok()) return s;
+  if (to == "watch") return invalid("to", "incidents cannot be transferred to the watch platform");
+  return require_platform("to", to);
+}
+
+}  // namespace liandong::v1

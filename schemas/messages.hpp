@@ -1,0 +1,303 @@
+// The v1 message bodies of the Liandong wire protocol, one struct per command.
+// schemas/README.md is the normative description; field names, types and required/optional
+// here must match it (tests/unit/messages_test.cpp checks every type against golden encodings).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/codec.hpp"
+#include "core/status.hpp"
+
+namespace liandong::v1 {
+
+// Platforms that report incidents and own workflows.
+inline constexpr std::string_view kPlatforms[] = {"96345", "110", "citymgmt", "watch"};
+// Roles a peer may register with.
+inline constexpr std::string_view kRoles[] = {"gateway", "router", "audit",  "unit",
+                                              "supervisor", "relay", "cli", "console"};
+
+bool is_platform(std::string_view value);
+bool is_role(std::string_view value);
+
+// --- Session commands, exchanged with the broker (destination frame empty) ---
+
+struct Register {
+  static constexpr std::string_view kCommand = "REGISTER";
+  std::string name;
+  std::string role;
+  std::optional<std::int64_t> heartbeat_ms;  // the peer's own interval; informational
+  std::optional<std::string> software;       // "liandong-router 0.1.0"; informational
+  template <class V>
+  void fields(V& v) {
+    v.required("name", name);
+    v.required("role", role);
+    v.optional("heartbeat_ms", heartbeat_ms);
+    v.optional("software", software);
+  }
+  Status validate() const;
+};
+
+struct Registered {
+  static constexpr std::string_view kCommand = "REGISTERED";
+  std::string name;
+  std::int64_t heartbeat_ms = 0;  // send HEARTBEAT when idle this long
+  std::int64_t liveness = 0;      // missed intervals after which either side gives the other up
+  std::string broker;             // broker software and version
+  template <class V>
+  void fields(V& v) {
+    v.required("name", name);
+    v.required("heartbeat_ms", heartbeat_ms);
+    v.required("liveness", liveness);
+    v.required("broker", broker);
+  }
+};
+
+struct Heartbeat {
+  static constexpr std::string_view kCommand = "HEARTBEAT";
+  template <class V>
+  void fields(V&) {}
+};
+
+struct Disconnect {
+  static constexpr std::string_view kCommand = "DISCONNECT";
+  std::optional<std::string> reason;
+  template <class V>
+  void fields(V& v) {
+    v.optional("reason", reason);
+  }
+};
+
+struct Error {
+  static constexpr std::string_view kCommand = "ERROR";
+  std::uint32_t code = 0;
+  std::string name;                      // "UNROUTABLE": the code's name
+  std::string message;                   // what was wrong, for a person
+  std::optional<std::string> reply_to;   // message id of the message refused
+  std::optional<std::string> command;    // its command, when known
+  template <class V>
+  void fields(V& v) {
+    v.required("code", code);
+    v.required("name", name);
+    v.required("message", message);
+    v.optional("reply_to", reply_to);
+    v.optional("command", command);
+  }
+};
+
+struct Stats {
+  static constexpr std::string_view kCommand = "STATS";
+  template <class V>
+  void fields(V&) {}
+};
+
+struct PeerInfo {
+  std::string name;
+  std::string role;
+  std::int64_t idle_ms = 0;
+  template <class V>
+  void fields(V& v) {
+    v.required("name", name);
+    v.required("role", role);
+    v.required("idle_ms", idle_ms);
+  }
+};
+
+struct StatsReply {
+  static constexpr std::string_view kCommand = "STATS_REPLY";
+  std::string service;
+  std::int64_t uptime_ms = 0;
+  std::map<std::string, std::uint64_t> counters;
+  std::map<std::string, std::uint64_t> errors;  // by error name
+  std::optional<std::vector<PeerInfo>> peers;
+  template <class V>
+  void fields(V& v) {
+    v.required("service", service);
+    v.required("uptime_ms", uptime_ms);
+    v.required("counters", counters);
+    v.required("errors", errors);
+    v.optional("peers", peers);
+  }
+};
+
+// --- Incident messages, exchanged between peers ---
+
+struct Location {
+  double lat = 0;
+  double lon = 0;
+  template <class V>
+  void fields(V& v) {
+    v.required("lat", lat);
+    v.required("lon", lon);
+  }
+  Status validate() const;
+};
+
+struct Caller {
+  std::optional<std::string> phone;  // personal data: masked in logs
+  std::optional<std::string> name;   // personal data: masked in logs
+  template <class V>
+  void fields(V& v) {
+    v.optional("phone", phone);
+    v.optional("name", name);
+  }
+};
+
+struct IncidentReport {
+  static constexpr std::string_view kCommand = "INCIDENT_REPORT";
+  std::string report_id;   // the source's idempotency key
+  std::string source;      // platform
+  std::string category;    // "fire.building"
+  std::optional<std::int64_t> priority;  // 1 (life-threatening) .. 4; default from the category
+  std::optional<Location> location;
+  std::optional<std::string> grid;
+  std::optional<std::string> household;
+  std::optional<std::string> address;
+  std::optional<Caller> caller;
+  std::optional<std::string> text;
+  std::int64_t reported_at_ms = 0;  // when the source received it, Unix ms
+  template <class V>
+  void fields(V& v) {
+    v.required("report_id", report_id);
+    v.required("source", source);
+    v.required("category", category);
+    v.optional("priority", priority);
+    v.optional("location", location);
+    v.optional("grid", grid);
+    v.optional("household", household);
+    v.optional("address", address);
+    v.optional("caller", caller);
+    v.optional("text", text);
+    v.required("reported_at_ms", reported_at_ms);
+  }
+  Status validate() const;
+};
+
+struct ReportAck {
+  static constexpr std::string_view kCommand = "REPORT_ACK";
+  std::string report_id;
+  std::string incident_id;
+  bool duplicate = false;                  // this report id had been acknowledged before
+  std::optional<std::string> merged_into;  // linked to this open incident instead of dispatched
+  std::string state;
+  template <class V>
+  void fields(V& v) {
+    v.required("report_id", report_id);
+    v.required("incident_id", incident_id);
+    v.required("duplicate", duplicate);
+    v.optional("merged_into", merged_into);
+    v.required("state", state);
+  }
+};
+
+struct DispatchOrder {
+  static constexpr std::string_view kCommand = "DISPATCH_ORDER";
+  std::string order_id;
+  std::string incident_id;
+  std::string unit;
+  std::string source;
+  std::string category;
+  std::int64_t priority = 0;
+  std::optional<Location> location;
+  std::optional<std::string> grid;
+  std::optional<std::string> address;
+  std::optional<std::string> text;
+  std::int64_t ack_deadline_ms = 0;  // accept before this Unix ms or the order escalates
+  std::int64_t rung = 0;             // 0 for the first choice, then 1, 2, ... up the ladder
+  std::optional<std::string> reason; // why this unit (rule name, escalation, triage)
+  template <class V>
+  void fields(V& v) {
+    v.required("order_id", order_id);
+    v.required("incident_id", incident_id);
+    v.required("unit", unit);
+    v.required("source", source);
+    v.required("category", category);
+    v.required("priority", priority);
+    v.optional("location", location);
+    v.optional("grid", grid);
+    v.optional("address", address);
+    v.optional("text", text);
+    v.required("ack_deadline_ms", ack_deadline_ms);
+    v.required("rung", rung);
+    v.optional("reason", reason);
+  }
+  Status validate() const;
+};
+
+struct OrderAck {
+  static constexpr std::string_view kCommand = "ORDER_ACK";
+  std::string order_id;
+  std::string unit;
+  bool accepted = true;               // false: the unit declines and the order escalates at once
+  std::optional<std::string> reason;  // required when declining
+  template <class V>
+  void fields(V& v) {
+    v.required("order_id", order_id);
+    v.required("unit", unit);
+    v.required("accepted", accepted);
+    v.optional("reason", reason);
+  }
+  Status validate() const;
+};
+
+struct StatusUpdate {
+  static constexpr std::string_view kCommand = "STATUS_UPDATE";
+  std::string update_id;  // idempotency key
+  std::string incident_id;
+  std::optional<std::string> unit;
+  std::optional<std::string> order_id;
+  std::string state;      // a state of the source platform's workflow
+  std::optional<std::string> note;
+  std::int64_t at_ms = 0;
+  template <class V>
+  void fields(V& v) {
+    v.required("update_id", update_id);
+    v.required("incident_id", incident_id);
+    v.optional("unit", unit);
+    v.optional("order_id", order_id);
+    v.required("state", state);
+    v.optional("note", note);
+    v.required("at_ms", at_ms);
+  }
+};
+
+struct Transfer {
+  static constexpr std::string_view kCommand = "TRANSFER";
+  std::string transfer_id;  // idempotency key
+  std::string incident_id;
+  std::string to;           // platform
+  std::optional<std::string> reason;
+  template <class V>
+  void fields(V& v) {
+    v.required("transfer_id", transfer_id);
+    v.required("incident_id", incident_id);
+    v.required("to", to);
+    v.optional("reason", reason);
+  }
+  Status validate() const;
+};
+
+struct AuditEvent {
+  static constexpr std::string_view kCommand = "AUDIT_EVENT";
+  std::string event_id;  // idempotency key
+  std::optional<std::string> incident_id;
+  std::string type;      // "incident.reported", "order.accepted", ...
+  std::string actor;     // peer name that caused it
+  std::int64_t at_ms = 0;
+  RawMsgpack body;       // any msgpack value; the event's data
+  template <class V>
+  void fields(V& v) {
+    v.required("event_id", event_id);
+    v.optional("incident_id", incident_id);
+    v.required("type", type);
+    v.required("actor", actor);
+    v.required("at_ms", at_ms);
+    v.required("body", body);
+  }
+};
+
+}  // namespace liandong::v1
