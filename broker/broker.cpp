@@ -13,12 +13,14 @@ namespace {
 constexpr int kBadInputLogLinesPerSecond = 20;
 
 std::string printable_id(const std::string& raw) {
+  // Routing ids are 5 bytes unless a ZMTP/1.0 peer chose its own, which may be long junk.
   std::string out;
-  for (unsigned char c : raw) {
+  for (unsigned char c : raw.substr(0, 8)) {
     static constexpr char kHex[] = "0123456789abcdef";
     out.push_back(kHex[c >> 4]);
     out.push_back(kHex[c & 0xF]);
   }
+  if (raw.size() > 8) out += "...";
   return out;
 }
 }  // namespace

@@ -80,6 +80,9 @@ std::string BusClient::send(std::string_view destination, std::string_view comma
                             std::string message_id) {
   if (message_id.empty()) message_id = ids_.next();
   if (!socket_) open_socket();
+  // After a long pause the broker may be gone or may have dropped us: reconnect and register
+  // first, so this message follows the REGISTER on the new connection instead of being lost.
+  keep_alive(clock_.monotonic_ms());
   send_frames(destination, command, message_id, body);
   return message_id;
 }
@@ -122,6 +125,7 @@ std::optional<Envelope> BusClient::receive(Millis timeout_ms) {
             registered_ = true;
             heartbeat_ms_ = std::max<Millis>(1, reg->heartbeat_ms);
             options_.liveness = std::max<std::int64_t>(1, reg->liveness);
+            return std::nullopt;  // let connect() (or a caller resending after a reconnect) go on
           }
           continue;
         }
@@ -147,7 +151,13 @@ std::optional<Envelope> BusClient::receive(Millis timeout_ms) {
     const Millis until_heartbeat = std::max<Millis>(1, heartbeat_ms_ - (now - last_sent_));
     const Millis wait = std::min(deadline - now, until_heartbeat);
     zmq::pollitem_t item{static_cast<void*>(*socket_), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, std::chrono::milliseconds(wait));
+    try {
+      zmq::poll(&item, 1, std::chrono::milliseconds(wait));
+    } catch (const zmq::error_t& e) {
+      // A signal (SIGTERM to stop the process) interrupts the wait: let the caller look at it.
+      if (e.num() == EINTR) return std::nullopt;
+      throw;
+    }
   }
 }
 

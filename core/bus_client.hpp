@@ -53,7 +53,8 @@ class BusClient {
 
   // Waits up to `timeout_ms` for the next message for the application, keeping the session alive
   // meanwhile. Session traffic (HEARTBEAT, REGISTERED) is consumed here; ERROR and DISCONNECT
-  // from the broker are returned too, after the client has reacted to them.
+  // from the broker are returned too, after the client has reacted to them. Returns nothing,
+  // possibly before the timeout, when the wait ended without a message (or on a registration).
   std::optional<Envelope> receive(Millis timeout_ms);
 
   // Sends DISCONNECT so the broker forgets this peer at once (also done by the destructor).
