@@ -285,3 +285,15 @@ TEST_CASE("message-level rules: declines need a reason, registrations need a rol
   auto to_watch = decode_body<v1::Transfer>(encode_body(v1::Transfer{"t", "i", "watch", std::nullopt}));
   REQUIRE_FALSE(to_watch.ok());
 }
+
+TEST_CASE("encodings are stable on the wire (golden bytes)", "[unit][codec]") {
+  // Field order follows fields(); absent optionals are left out, so a map holds only what is set.
+  CHECK(encode_body(v1::Register{"a", "cli", std::nullopt, std::nullopt}) ==
+        std::string("\x82\xa4name\xa1" "a\xa4role\xa3" "cli"));
+  CHECK(encode_body(v1::Error{103, "UNROUTABLE", "x", std::nullopt, std::nullopt}) ==
+        std::string("\x83\xa4" "code\x67\xa4name\xaaUNROUTABLE\xa7message\xa1x"));
+  // msgpack-cxx writes a double with an integral value as an integer (-2.0 -> 0xfe), which is
+  // why "number" fields accept both (schemas/README.md §5).
+  CHECK(encode_body(v1::Location{1.5, -2}) ==
+        std::string("\x82\xa3lat\xcb\x3f\xf8\x00\x00\x00\x00\x00\x00\xa3lon\xfe", 19));
+}
