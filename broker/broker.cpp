@@ -107,6 +107,13 @@ void Broker::on_message(const std::string& routing_id, std::vector<zmq::message_
     handle_own_command(routing_id, command, message_id, frames[kBodyFrame]);
     return;
   }
+  if (command == v1::Register::kCommand || command == v1::Heartbeat::kCommand ||
+      command == v1::Disconnect::kCommand) {
+    send_error(routing_id, ErrorCode::kMalformed,
+               command + " is for the broker and must have an empty destination, not '" + std::string(destination) + "'",
+               message_id, command);
+    return;
+  }
   const Peer* sender = peers_.by_routing_id(routing_id);
   if (sender == nullptr) {
     send_error(routing_id, ErrorCode::kNotRegistered, "send REGISTER before sending " + command, message_id, command);

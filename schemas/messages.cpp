@@ -112,4 +112,14 @@ Status Transfer::validate() const {
   return require_platform("to", to);
 }
 
+Status AuditQuery::validate() const {
+  const int kinds = (incident_id ? 1 : 0) + ((from_seq || to_seq) ? 1 : 0) + ((from_ms || to_ms) ? 1 : 0);
+  if (kinds != 1) {
+    return invalid("query_id", "a query needs exactly one of incident_id, from_seq/to_seq, from_ms/to_ms");
+  }
+  if (limit && (*limit < 1 || *limit > 10000)) return invalid("limit", std::to_string(*limit) + " is outside 1..10000");
+  if (from_seq && *from_seq < 1) return invalid("from_seq", "sequence numbers start at 1");
+  return Status::Ok();
+}
+
 }  // namespace liandong::v1

@@ -300,4 +300,136 @@ struct AuditEvent {
   }
 };
 
+// --- Audit log (event store) messages, exchanged with the audit service ---
+
+struct AuditAck {
+  static constexpr std::string_view kCommand = "AUDIT_ACK";
+  std::string event_id;
+  std::int64_t seq = 0;     // the event's sequence number in the log
+  bool duplicate = false;   // the event id was already in the log; nothing new was written
+  template <class V>
+  void fields(V& v) {
+    v.required("event_id", event_id);
+    v.required("seq", seq);
+    v.required("duplicate", duplicate);
+  }
+};
+
+// One event as stored in the log, with its place in the hash chain.
+struct StoredEvent {
+  std::int64_t seq = 0;
+  std::string event_id;
+  std::optional<std::string> incident_id;
+  std::string type;
+  std::string actor;
+  std::int64_t at_ms = 0;
+  RawMsgpack body;
+  std::string prev_hash;  // lower-case hex SHA-256 of the previous event (64 zeros for the first)
+  std::string hash;       // lower-case hex SHA-256 of this event's canonical encoding
+  template <class V>
+  void fields(V& v) {
+    v.required("seq", seq);
+    v.required("event_id", event_id);
+    v.optional("incident_id", incident_id);
+    v.required("type", type);
+    v.required("actor", actor);
+    v.required("at_ms", at_ms);
+    v.required("body", body);
+    v.required("prev_hash", prev_hash);
+    v.required("hash", hash);
+  }
+};
+
+// A read of the log: by incident, by sequence range or by time range (exactly one of them).
+struct AuditQuery {
+  static constexpr std::string_view kCommand = "AUDIT_QUERY";
+  std::string query_id;                   // echoed in the answer
+  std::optional<std::string> incident_id; // an incident's whole trail
+  std::optional<std::int64_t> from_seq;   // sequence range, inclusive
+  std::optional<std::int64_t> to_seq;
+  std::optional<std::int64_t> from_ms;    // time range, inclusive, Unix ms
+  std::optional<std::int64_t> to_ms;
+  std::optional<std::int64_t> limit;      // at most this many events per answer (default 1000, max 10000)
+  template <class V>
+  void fields(V& v) {
+    v.required("query_id", query_id);
+    v.optional("incident_id", incident_id);
+    v.optional("from_seq", from_seq);
+    v.optional("to_seq", to_seq);
+    v.optional("from_ms", from_ms);
+    v.optional("to_ms", to_ms);
+    v.optional("limit", limit);
+  }
+  Status validate() const;
+};
+
+// Events answering a query, or one page of a subscription's stream.
+struct AuditEvents {
+  static constexpr std::string_view kCommand = "AUDIT_EVENTS";
+  std::string query_id;                 // the query's or subscription's id
+  std::vector<StoredEvent> events;      // in sequence order
+  bool complete = true;                 // false: more match; ask again from next_seq
+  std::optional<std::int64_t> next_seq; // where the next page starts
+  std::int64_t last_seq = 0;            // the newest sequence number in the log now
+  template <class V>
+  void fields(V& v) {
+    v.required("query_id", query_id);
+    v.required("events", events);
+    v.required("complete", complete);
+    v.optional("next_seq", next_seq);
+    v.required("last_seq", last_seq);
+  }
+};
+
+// Streams every event from `from_seq` on: stored ones first, in pages, then new ones as they are
+// committed. The subscription ends on AUDIT_UNSUBSCRIBE, when the subscriber's name becomes
+// unroutable, or when the same name subscribes again (which restarts it).
+struct AuditSubscribe {
+  static constexpr std::string_view kCommand = "AUDIT_SUBSCRIBE";
+  std::string subscription_id;
+  std::int64_t from_seq = 1;
+  template <class V>
+  void fields(V& v) {
+    v.required("subscription_id", subscription_id);
+    v.required("from_seq", from_seq);
+  }
+};
+
+struct AuditUnsubscribe {
+  static constexpr std::string_view kCommand = "AUDIT_UNSUBSCRIBE";
+  std::string subscription_id;
+  template <class V>
+  void fields(V& v) {
+    v.required("subscription_id", subscription_id);
+  }
+};
+
+struct AuditVerify {
+  static constexpr std::string_view kCommand = "AUDIT_VERIFY";
+  std::string query_id;
+  template <class V>
+  void fields(V& v) {
+    v.required("query_id", query_id);
+  }
+};
+
+struct AuditVerifyReply {
+  static constexpr std::string_view kCommand = "AUDIT_VERIFY_REPLY";
+  std::string query_id;
+  bool intact = true;
+  std::int64_t events = 0;                   // events checked
+  std::optional<std::int64_t> first_bad_seq; // the first sequence number that breaks the chain
+  std::optional<std::string> problem;        // "hash_mismatch", "gap", "chain_break"
+  std::string message;                       // a sentence for a person
+  template <class V>
+  void fields(V& v) {
+    v.required("query_id", query_id);
+    v.required("intact", intact);
+    v.required("events", events);
+    v.optional("first_bad_seq", first_bad_seq);
+    v.optional("problem", problem);
+    v.required("message", message);
+  }
+};
+
 }  // namespace liandong::v1

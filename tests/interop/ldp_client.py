@@ -306,32 +306,33 @@ class LdpClient:
             if self.registered and now - self._last_sent >= interval:
                 self.heartbeat()
                 now = time.monotonic()
+            wait = max(0.0, deadline - now)
+            if self.registered:
+                wait = min(wait, max(0.0, self._last_sent + interval - now))
+            wait = min(wait, 0.1)
+            events = dict(poller.poll(int(wait * 1000) + 1))
+            if self._socket in events:
+                frames = self._socket.recv_multipart(zmq.NOBLOCK)
+                self._last_heard = time.monotonic()
+                msg = self._parse(frames)
+                if msg.command == "HEARTBEAT" and msg.source == "":
+                    self.heartbeats_received += 1
+                    if keep_heartbeats:
+                        return msg
+                    continue
+                if msg.command == "DISCONNECT" and msg.source == "":
+                    # §3.1: our name passed to a newer registration; do not re-register.
+                    self.registered = False
+                return msg
+            # Nothing queued: only now judge the timeout and the broker's silence, so
+            # messages that arrived while we were not receiving are never overlooked.
+            now = time.monotonic()
             if (check_liveness and self.registered
                     and now - self._last_heard > self.liveness * interval):
                 raise ConnectionLost("nothing from the broker for %.1f s"
                                      % (now - self._last_heard))
-            remaining = deadline - now
-            if remaining <= 0:
+            if now >= deadline:
                 raise RecvTimeout("no message within %.2f s" % timeout)
-            wait = remaining
-            if self.registered:
-                wait = min(wait, max(0.0, self._last_sent + interval - now))
-            wait = min(wait, 0.1) if wait > 0 else 0.0
-            events = dict(poller.poll(int(wait * 1000) + 1))
-            if self._socket not in events:
-                continue
-            frames = self._socket.recv_multipart(zmq.NOBLOCK)
-            self._last_heard = time.monotonic()
-            msg = self._parse(frames)
-            if msg.command == "HEARTBEAT" and msg.source == "":
-                self.heartbeats_received += 1
-                if keep_heartbeats:
-                    return msg
-                continue
-            if msg.command == "DISCONNECT" and msg.source == "":
-                # §3.1: our name passed to a newer registration; do not re-register.
-                self.registered = False
-            return msg
 
     def recv_until(self, predicate, timeout):
         """Receive until predicate(msg) is true; returns (match, skipped messages)."""

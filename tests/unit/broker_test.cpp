@@ -139,6 +139,12 @@ TEST_CASE("each broker error is sent to the offender with its code and counted",
     CHECK_THAT(err.message, Catch::Contains("REGISTER refused"));
     CHECK(f.broker.counter("peers") == 0);
   }
+  SECTION("a session command with a destination") {
+    f.deliver("Z", "REGISTER", "router", "r", encode_body(v1::Register{"x", "unit", std::nullopt, std::nullopt}));
+    auto err = f.only_error_to("Z");
+    CHECK(err.name == "MALFORMED");
+    CHECK_THAT(err.message, Catch::Contains("must have an empty destination"));
+  }
   SECTION("a peer command sent to the broker itself") {
     f.register_peer("A", "gw-110");
     f.deliver("A", "INCIDENT_REPORT", "", "m", "\x80");
