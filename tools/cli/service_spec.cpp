@@ -1,0 +1,71 @@
+#include "tools/cli/service_spec.hpp"
+
+namespace liandong::cli {
+
+std::vector<ServiceSpec> system_services(const SystemOptions& options, const DataDir& data_dir) {
+  std::vector<ServiceSpec> services;
+
+  ServiceSpec broker;
+  broker.name = "broker";
+  broker.binary = "liandong-broker";
+  broker.build_subdir = "broker";
+  broker.ready_file = data_dir.endpoint_file(broker.name);
+  broker.log_file = data_dir.log_file(broker.name);
+  broker.output_file = data_dir.output_file(broker.name);
+  broker.endpoint_flag = "--endpoint";
+  broker.args = {"--ready-file", broker.ready_file.string(), "--log-file", broker.log_file.string()};
+  if (options.config_file) broker.args.insert(broker.args.end(), {"--config", options.config_file->string()});
+  if (!options.broker_endpoint.empty()) broker.args.insert(broker.args.end(), {"--endpoint", options.broker_endpoint});
+  services.push_back(std::move(broker));
+
+  // Later: audit (issue #3), router (issue #4), gateways (issue #5), each with
+  // {"--broker", "{endpoint:broker}", ...}.
+  return services;
+}
+
+Result<std::vector<std::string>> expand_args(
+    const std::vector<std::string>& args,
+    const std::function<Result<std::string>(std::string_view)>& endpoint_of) {
+  static constexpr std::string_view kOpen = "{endpoint:";
+  std::vector<std::string> out;
+  out.reserve(args.size());
+  for (const std::string& arg : args) {
+    std::string expanded;
+    std::size_t pos = 0;
+    while (true) {
+      const std::size_t open = arg.find(kOpen, pos);
+      const std::size_t close = open == std::string::npos ? open : arg.find('}', open);
+      if (close == std::string::npos) {
+        expanded += arg.substr(pos);
+        break;
+      }
+      const std::string name = arg.substr(open + kOpen.size(), close - open - kOpen.size());
+      auto endpoint = endpoint_of(name);
+      if (!endpoint.ok()) return endpoint.status().with_context("endpoint of '" + name + "' is not known");
+      expanded += arg.substr(pos, open - pos) + *endpoint;
+      pos = close + 1;
+    }
+    out.push_back(std::move(expanded));
+  }
+  return out;
+}
+
+std::string pin_wildcard_port(const std::string& requested, const std::string& bound) {
+  if (requested.rfind("tcp://", 0) != 0 || bound.rfind("tcp://", 0) != 0) return requested;
+  const std::size_t colon = requested.rfind(':');
+  const std::size_t bound_colon = bound.rfind(':');
+  if (colon < 6 || bound_colon < 6) return requested;
+  const std::string port = requested.substr(colon + 1);
+  if (port != "0" && port != "*") return requested;
+  return requested.substr(0, colon + 1) + bound.substr(bound_colon + 1);
+}
+
+std::vector<std::string> pin_endpoint_arg(std::vector<std::string> args, const std::string& flag,
+                                          const std::string& bound) {
+  for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == flag) args[i + 1] = pin_wildcard_port(args[i + 1], bound);
+  }
+  return args;
+}
+
+}  // namespace liandong::cli
