@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
 #include <iostream>
 
 #include "broker/broker_server.hpp"
@@ -78,6 +79,8 @@ int main(int argc, char** argv) {
     }
   }
   server.run(stop_flag());
+  // A ready file outliving the process would send clients to an endpoint nobody serves.
+  if (!ready_file.empty()) std::remove(ready_file.c_str());
   spdlog::info("stopped");
   return 0;
 }

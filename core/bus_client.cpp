@@ -42,7 +42,7 @@ void BusClient::send_register() {
   reg.name = options_.name;
   reg.role = options_.role;
   reg.heartbeat_ms = options_.heartbeat_ms;
-  reg.software = "liandong 0.1.0";
+  reg.software = options_.software;
   send_frames("", v1::Register::kCommand, ids_.next(), encode_body(reg));
 }
 

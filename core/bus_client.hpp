@@ -29,6 +29,7 @@ struct BusClientOptions {
   std::int64_t liveness = 3;          // broker silent this many intervals -> reconnect
   Millis register_timeout_ms = 5000;  // how long connect() waits for REGISTERED
   std::size_t max_frame_bytes = kDefaultMaxFrameBytes;
+  std::string software = "liandong " LIANDONG_VERSION;  // sent in REGISTER; name your program
 };
 
 class BusClient {

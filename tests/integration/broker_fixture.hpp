@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -36,6 +37,7 @@ struct BrokerProcess {
   void stop_cleanly() {
     INFO(read_file(dir.file("broker.log")));
     REQUIRE(process.stop());
+    CHECK_FALSE(std::filesystem::exists(dir.file("broker.ready")));  // no stale endpoint left behind
   }
 };
 

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   options.endpoint = endpoint;
   options.name = name;
   options.role = "unit";
+  options.software = "liandong-test-echo " LIANDONG_VERSION;
   BusClient client(context, options, clock);
   if (auto s = client.connect(); !s.ok()) {
     std::cerr << "liandong-test-echo: " << s.message() << "\n";

@@ -1,0 +1,110 @@
+// The `liandong` CLI against real processes: `up` starts and supervises the broker, `stats`
+// reads its counters, commands of services not built yet refuse clearly.
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <signal.h>
+
+#include "tests/integration/broker_fixture.hpp"
+
+using namespace liandong::testing;
+
+namespace {
+// Runs the CLI to completion (bounded) and returns its exit code and combined output.
+std::pair<int, std::string> run_cli(const TempDir& dir, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {LIANDONG_CLI_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const auto out = dir.file("cli-" + std::to_string(std::rand()) + ".out");
+  auto p = ChildProcess::start(argv, out);
+  auto code = p.wait_exit(std::chrono::seconds(20));
+  REQUIRE(code.has_value());
+  return {*code, read_file(out)};
+}
+
+std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> out;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const auto name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    // pid (comm) state ppid ...: comm may hold spaces, so read after the last ')'.
+    std::istringstream rest(line.substr(line.rfind(')') + 2));
+    char state = 0;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == parent && state != 'Z') out.push_back(std::stoi(name));
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("liandong up runs the broker, stats reads it, and a killed broker is restarted",
+          "[integration][cli]") {
+  TempDir dir;
+  const std::string data = dir.file("data");
+  auto up = ChildProcess::start({LIANDONG_CLI_BIN, "up", "--data-dir", data, "--endpoint", "tcp://127.0.0.1:0",
+                                 "--config", LIANDONG_SOURCE_DIR "/config/liandong.toml"},
+                                dir.file("up.log"));
+  auto endpoint = wait_for_ready_file(data + "/endpoints/broker");
+  INFO(read_file(dir.file("up.log")));
+  REQUIRE(endpoint.has_value());
+
+  auto [code, out] = run_cli(dir, {"stats", "--json", "--data-dir", data});
+  INFO(out);
+  REQUIRE(code == 0);
+  auto stats = nlohmann::json::parse(out.substr(out.find('{')));
+  CHECK(stats.dump().find("registrations") != std::string::npos);
+
+  // Kill the broker; `up` must notice and start it again on the same endpoint.
+  auto kids = children_of(up.pid());
+  REQUIRE(kids.size() == 1);
+  ::kill(kids.front(), SIGKILL);
+  bool restarted = false;
+  for (int i = 0; i < 100 && !restarted; ++i) {  // at most ~10 s
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto now = children_of(up.pid());
+    restarted = now.size() == 1 && now.front() != kids.front() &&
+                wait_for_ready_file(data + "/endpoints/broker", std::chrono::milliseconds(100)).has_value();
+  }
+  REQUIRE(restarted);
+  auto [code2, out2] = run_cli(dir, {"stats", "--data-dir", data});
+  INFO(out2);
+  CHECK(code2 == 0);
+  CHECK_THAT(out2, Catch::Contains("registrations"));
+
+  CHECK(up.stop(std::chrono::milliseconds(10000)));
+  CHECK(children_of(up.pid()).empty());
+  CHECK_THAT(read_file(dir.file("up.log")), Catch::Contains("restart"));
+}
+
+TEST_CASE("CLI commands refuse clearly when they cannot work", "[integration][cli]") {
+  TempDir dir;
+  SECTION("a service that is not built yet") {
+    auto [code, out] = run_cli(dir, {"report", "--source", "110", "--category", "fire.building"});
+    CHECK(code == 3);
+    CHECK_THAT(out, Catch::Contains("router"));
+  }
+  SECTION("stats with no running system") {
+    auto [code, out] = run_cli(dir, {"stats", "--data-dir", dir.file("nothing-here")});
+    CHECK(code == 1);
+    CHECK_THAT(out, Catch::Contains("--broker"));
+  }
+  SECTION("every subcommand explains itself") {
+    for (const auto& cmd : std::vector<std::vector<std::string>>{
+             {"up", "--help"}, {"demo", "--help"}, {"report", "--help"}, {"incident", "show", "--help"},
+             {"incidents", "--help"}, {"unit", "listen", "--help"}, {"unit", "ack", "--help"},
+             {"unit", "status", "--help"}, {"transfer", "--help"}, {"audit", "trail", "--help"},
+             {"audit", "verify", "--help"}, {"audit", "export", "--help"}, {"stats", "--help"}}) {
+      auto [code, out] = run_cli(dir, cmd);
+      INFO(cmd.front());
+      CHECK(code == 0);
+      CHECK(out.size() > 200);
+    }
+  }
+}
