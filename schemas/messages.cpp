@@ -112,10 +112,30 @@ Status Transfer::validate() const {
   return require_platform("to", to);
 }
 
+Status AuditEvent::validate() const {
+  if (auto s = require_id("event_id", event_id); !s.ok()) return s;
+  if (incident_id) {
+    if (auto s = require_id("incident_id", *incident_id); !s.ok()) return s;
+  }
+  if (type.empty() || type.size() > 64) return invalid("type", "must be 1-64 characters");
+  if (actor.empty() || actor.size() > kMaxPeerNameLength) return invalid("actor", "must be 1-64 characters");
+  if (at_ms <= 0) return invalid("at_ms", "must be a positive Unix time in milliseconds");
+  return Status::Ok();
+}
+
+Status AuditSubscribe::validate() const {
+  if (auto s = require_id("subscription_id", subscription_id); !s.ok()) return s;
+  if (from_seq < 1) return invalid("from_seq", "sequence numbers start at 1");
+  if (window && (*window < 1 || *window > 1'000'000)) return invalid("window", std::to_string(*window) + " is outside 1..1000000");
+  return Status::Ok();
+}
+
 Status AuditQuery::validate() const {
-  const int kinds = (incident_id ? 1 : 0) + ((from_seq || to_seq) ? 1 : 0) + ((from_ms || to_ms) ? 1 : 0);
-  if (kinds != 1) {
-    return invalid("query_id", "a query needs exactly one of incident_id, from_seq/to_seq, from_ms/to_ms");
+  if (incident_id && (from_ms || to_ms)) {
+    return invalid("incident_id", "a query is by incident or by time range, not both");
+  }
+  if (!incident_id && !from_ms && !to_ms && !from_seq && !to_seq) {
+    return invalid("query_id", "a query needs incident_id, from_ms/to_ms or from_seq/to_seq");
   }
   if (limit && (*limit < 1 || *limit > 10000)) return invalid("limit", std::to_string(*limit) + " is outside 1..10000");
   if (from_seq && *from_seq < 1) return invalid("from_seq", "sequence numbers start at 1");

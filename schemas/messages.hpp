@@ -298,6 +298,7 @@ struct AuditEvent {
     v.required("at_ms", at_ms);
     v.required("body", body);
   }
+  Status validate() const;
 };
 
 // --- Audit log (event store) messages, exchanged with the audit service ---
@@ -340,7 +341,8 @@ struct StoredEvent {
   }
 };
 
-// A read of the log: by incident, by sequence range or by time range (exactly one of them).
+// A read of the log: an incident's trail, a time range, or a sequence range. With an incident or
+// a time range, from_seq pages: the answer starts at that sequence number (use next_seq).
 struct AuditQuery {
   static constexpr std::string_view kCommand = "AUDIT_QUERY";
   std::string query_id;                   // echoed in the answer
@@ -384,14 +386,32 @@ struct AuditEvents {
 // Streams every event from `from_seq` on: stored ones first, in pages, then new ones as they are
 // committed. The subscription ends on AUDIT_UNSUBSCRIBE, when the subscriber's name becomes
 // unroutable, or when the same name subscribes again (which restarts it).
+// Flow control: the audit service sends at most `window` events beyond the last sequence number
+// the subscriber has confirmed with AUDIT_STREAM_ACK, so a slow or dead subscriber cannot make
+// the bus buffer the whole log.
 struct AuditSubscribe {
   static constexpr std::string_view kCommand = "AUDIT_SUBSCRIBE";
   std::string subscription_id;
   std::int64_t from_seq = 1;
+  std::optional<std::int64_t> window;  // default 10,000 events
   template <class V>
   void fields(V& v) {
     v.required("subscription_id", subscription_id);
     v.required("from_seq", from_seq);
+    v.optional("window", window);
+  }
+  Status validate() const;
+};
+
+// The subscriber has processed every event up to and including `seq`.
+struct AuditStreamAck {
+  static constexpr std::string_view kCommand = "AUDIT_STREAM_ACK";
+  std::string subscription_id;
+  std::int64_t seq = 0;
+  template <class V>
+  void fields(V& v) {
+    v.required("subscription_id", subscription_id);
+    v.required("seq", seq);
   }
 };
 

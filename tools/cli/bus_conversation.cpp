@@ -1,0 +1,79 @@
+#include "tools/cli/bus_conversation.hpp"
+
+#include "schemas/messages.hpp"
+
+namespace liandong::cli {
+
+namespace {
+BusClientOptions client_options(const std::string& endpoint, const std::string& peer_name, Millis timeout_ms) {
+  BusClientOptions options;
+  options.endpoint = endpoint;
+  options.name = peer_name;
+  options.role = "cli";
+  options.register_timeout_ms = timeout_ms;
+  options.software = "liandong-cli " LIANDONG_VERSION;
+  return options;
+}
+}  // namespace
+
+BusConversation::BusConversation(std::string endpoint, const std::string& peer_name, Millis timeout_ms)
+    : endpoint_(std::move(endpoint)), client_(context_, client_options(endpoint_, peer_name, timeout_ms), clock_) {}
+
+std::string BusConversation::describe(const std::string& destination) const {
+  return destination.empty() ? "broker at " + endpoint_ : destination;
+}
+
+Result<std::unique_ptr<BusConversation>> BusConversation::open(const std::string& endpoint,
+                                                               const std::string& peer_name, Millis timeout_ms) {
+  try {
+    std::unique_ptr<BusConversation> c(new BusConversation(endpoint, peer_name, timeout_ms));
+    if (Status s = c->client_.connect(); !s.ok()) {
+      if (s.code() == ErrorCode::kTimeout) {
+        return Status(ErrorCode::kTimeout, "no answer from broker at " + endpoint + " within " +
+                                               std::to_string(timeout_ms) + " ms (is the system running?)");
+      }
+      return s;
+    }
+    return c;
+  } catch (const zmq::error_t& e) {
+    return Status(ErrorCode::kIo, "cannot talk to broker at " + endpoint + ": " + e.what());
+  }
+}
+
+Result<Envelope> BusConversation::ask(const std::string& destination, std::string_view command,
+                                      const std::string& body, std::string_view answer, Millis timeout_ms) {
+  const Status silence(ErrorCode::kTimeout, "no answer from " + describe(destination) + " within " +
+                                                std::to_string(timeout_ms) + " ms");
+  try {
+    const Millis deadline = clock_.monotonic_ms() + timeout_ms;
+    std::string id = client_.send(destination, command, body);
+    while (true) {
+      const Millis left = deadline - clock_.monotonic_ms();
+      if (left <= 0) return silence;
+      auto env = client_.receive(left);
+      if (!env) continue;
+      if (env->peer == destination && env->command == answer) return std::move(*env);
+      if (env->command == v1::Disconnect::kCommand && env->peer.empty()) {
+        return Status(ErrorCode::kUnavailable, "broker at " + endpoint_ + " ended this session");
+      }
+      if (env->command != v1::Error::kCommand) continue;
+      auto err = decode_body<v1::Error>(env->body);
+      if (!err.ok() || (err->reply_to && *err->reply_to != id)) continue;
+      if (err->code == static_cast<std::uint32_t>(ErrorCode::kNotRegistered)) {
+        // The broker restarted under us; the client registered again: ask again.
+        id = client_.send(destination, command, body);
+        continue;
+      }
+      const std::string who = env->peer.empty() ? "broker at " + endpoint_ : env->peer;
+      std::string text = who + " refused " + std::string(command) + ": " + err->message;
+      if (err->code == static_cast<std::uint32_t>(ErrorCode::kUnroutable) && !destination.empty()) {
+        text = "'" + destination + "' is not connected to the broker at " + endpoint_ + " (is it running?)";
+      }
+      return Status(error_code_from_number(err->code).value_or(ErrorCode::kInternal), text);
+    }
+  } catch (const zmq::error_t& e) {
+    return Status(ErrorCode::kIo, "talking to broker at " + endpoint_ + ": " + e.what());
+  }
+}
+
+}  // namespace liandong::cli

@@ -1,0 +1,54 @@
+// A CLI command's session on the bus: register as a "cli" peer, then ask questions and wait for
+// their answers, with every failure (no broker, refusal, silence) turned into a Status that names
+// who did not answer and why.
+#pragma once
+
+#include <zmq.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/bus_client.hpp"
+#include "core/clock.hpp"
+#include "core/status.hpp"
+
+namespace liandong::cli {
+
+class BusConversation {
+ public:
+  // Connects to the broker at `endpoint` and registers as `peer_name` within `timeout_ms`.
+  static Result<std::unique_ptr<BusConversation>> open(const std::string& endpoint, const std::string& peer_name,
+                                                       Millis timeout_ms);
+
+  // Sends `command` with `body` to `destination` ("" for the broker) and waits up to `timeout_ms`
+  // for an answer `answer` from it. An ERROR from the destination or the broker comes back as
+  // its code and message; silence as TIMEOUT naming the destination.
+  Result<Envelope> ask(const std::string& destination, std::string_view command, const std::string& body,
+                       std::string_view answer, Millis timeout_ms);
+
+  template <class M, class A>
+  Result<A> ask_for(const std::string& destination, const M& message, Millis timeout_ms) {
+    auto env = ask(destination, M::kCommand, encode_body(message), A::kCommand, timeout_ms);
+    if (!env.ok()) return env.status();
+    auto decoded = decode_body<A>(env->body);
+    if (!decoded.ok()) {
+      return Status(decoded.status().code(), "'" + describe(destination) + "' sent a " + std::string(A::kCommand) +
+                                                 " that cannot be read: " + decoded.status().message());
+    }
+    return decoded;
+  }
+
+  const std::string& endpoint() const { return endpoint_; }
+
+ private:
+  BusConversation(std::string endpoint, const std::string& peer_name, Millis timeout_ms);
+  std::string describe(const std::string& destination) const;
+
+  std::string endpoint_;
+  SystemClock clock_;
+  zmq::context_t context_{1};  // declared before the client, so the client closes first
+  BusClient client_;
+};
+
+}  // namespace liandong::cli
