@@ -39,6 +39,21 @@ TEST_CASE("the broker writes its endpoint and log into the data dir", "[unit][cl
   CHECK(has_pair(with.args, "--endpoint", "tcp://127.0.0.1:0"));
 }
 
+TEST_CASE("the audit service follows the broker and finds it through its endpoint", "[unit][cli]") {
+  const DataDir dir("/srv/ld");
+  SystemOptions options;
+  options.config_file = "/etc/liandong.toml";
+  auto services = system_services(options, dir);
+  REQUIRE(services.size() >= 2);
+  const ServiceSpec& audit = services[1];
+  CHECK(audit.name == "audit");
+  CHECK(audit.binary == "liandong-audit");
+  CHECK(has_pair(audit.args, "--broker", "{endpoint:broker}"));
+  CHECK(has_pair(audit.args, "--data-dir", "/srv/ld"));
+  CHECK(has_pair(audit.args, "--ready-file", "/srv/ld/endpoints/audit"));
+  CHECK(has_pair(audit.args, "--config", "/etc/liandong.toml"));
+}
+
 TEST_CASE("endpoint placeholders are replaced by what the service reported", "[unit][cli]") {
   auto endpoint_of = [](std::string_view name) -> Result<std::string> {
     if (name == "broker") return std::string("tcp://127.0.0.1:5570");

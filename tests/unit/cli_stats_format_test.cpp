@@ -31,9 +31,19 @@ TEST_CASE("the stats table shows counters, errors and peers", "[unit][cli]") {
 TEST_CASE("empty sections say so", "[unit][cli]") {
   v1::StatsReply r;
   r.service = "broker";
+  r.peers = std::vector<v1::PeerInfo>{};
   const std::string table = format_stats_table(r, "ep", "");
   CHECK(table.find("errors\n  (none)") != std::string::npos);
   CHECK(table.find("peers (0)\n  (none)") != std::string::npos);
+}
+
+TEST_CASE("a service that lists no peers gets no peers section", "[unit][cli]") {
+  v1::StatsReply r;
+  r.service = "audit";
+  r.counters = {{"transactions", 4}};
+  const std::string table = format_stats_table(r, "bus peer 'audit'", "");
+  CHECK(table.find("transactions  4") != std::string::npos);
+  CHECK(table.find("peers") == std::string::npos);
 }
 
 TEST_CASE("stats JSON carries the same content", "[unit][cli]") {

@@ -18,8 +18,20 @@ std::vector<ServiceSpec> system_services(const SystemOptions& options, const Dat
   if (!options.broker_endpoint.empty()) broker.args.insert(broker.args.end(), {"--endpoint", options.broker_endpoint});
   services.push_back(std::move(broker));
 
-  // Later: audit (issue #3), router (issue #4), gateways (issue #5), each with
-  // {"--broker", "{endpoint:broker}", ...}.
+  ServiceSpec audit;
+  audit.name = "audit";
+  audit.binary = "liandong-audit";
+  audit.build_subdir = "services/audit";
+  audit.ready_file = data_dir.endpoint_file(audit.name);
+  audit.log_file = data_dir.log_file(audit.name);
+  audit.output_file = data_dir.output_file(audit.name);
+  audit.ready_label = "on the bus as";
+  audit.args = {"--broker",     "{endpoint:broker}",          "--data-dir", data_dir.root().string(),
+                "--ready-file", audit.ready_file.string(), "--log-file", audit.log_file.string()};
+  if (options.config_file) audit.args.insert(audit.args.end(), {"--config", options.config_file->string()});
+  services.push_back(std::move(audit));
+
+  // Later: router (issue #4), gateways (issue #5), each with {"--broker", "{endpoint:broker}", ...}.
   return services;
 }
 

@@ -27,6 +27,9 @@ struct ServiceSpec {
   // When set ("--endpoint") and that argument asks for a wildcard port (tcp://HOST:0 or :*), a
   // restart asks for the port the first run got, so connected peers find it again.
   std::string endpoint_flag;
+  // How the operator is told the service is ready, followed by its ready file's first line:
+  // "listening on tcp://..." for the broker, "on the bus as audit" for services that connect.
+  std::string ready_label = "listening on";
 };
 
 struct SystemOptions {
@@ -34,7 +37,7 @@ struct SystemOptions {
   std::string broker_endpoint;                       // `up --endpoint`: overrides the config
 };
 
-// The services of a Liandong system, in start order. For now: the broker.
+// The services of a Liandong system, in start order: the broker, then the audit service.
 std::vector<ServiceSpec> system_services(const SystemOptions& options, const DataDir& data_dir);
 
 // `args` with every "{endpoint:NAME}" replaced by endpoint_of(NAME); fails naming the first

@@ -32,6 +32,7 @@ std::string format_stats_table(const v1::StatsReply& stats, const std::string& e
   write_counts(out, "counters", stats.counters);
   out << "\n";
   write_counts(out, "errors", stats.errors);
+  if (!stats.peers) return out.str();  // only the broker lists peers
   out << "\n";
   const auto peers = stats.peers.value_or(std::vector<v1::PeerInfo>{});
   out << "peers (" << peers.size() << ")\n";

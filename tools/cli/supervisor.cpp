@@ -80,8 +80,8 @@ Status Supervisor::launch(Child& child) {
 }
 
 void Supervisor::print_listening(const Child& child) {
-  out_ << std::left << std::setw(static_cast<int>(name_width_) + 2) << child.service.spec.name << "listening on "
-       << child.endpoint << "  (pid " << child.pid << ", log " << child.service.spec.log_file.string();
+  out_ << std::left << std::setw(static_cast<int>(name_width_) + 2) << child.service.spec.name << child.service.spec.ready_label
+       << " " << child.endpoint << "  (pid " << child.pid << ", log " << child.service.spec.log_file.string();
   if (child.restarts > 0) out_ << ", restart " << child.restarts;
   out_ << ")" << std::endl;
 }
