@@ -452,4 +452,177 @@ struct AuditVerifyReply {
   }
 };
 
+// --- Router messages beyond reports and orders ---
+
+// The router's durable answer to ORDER_ACK, STATUS_UPDATE, TRANSFER and INCIDENT_UNLINK: the
+// request identified by `key` (order_id, update_id, transfer_id, request_id) is recorded.
+struct Receipt {
+  static constexpr std::string_view kCommand = "RECEIPT";
+  std::string key;
+  std::string incident_id;
+  std::string state;                  // the order's or incident's state now
+  bool duplicate = false;             // the request had been recorded before
+  template <class V>
+  void fields(V& v) {
+    v.required("key", key);
+    v.required("incident_id", incident_id);
+    v.required("state", state);
+    v.required("duplicate", duplicate);
+  }
+};
+
+// An operator undoes a duplicate merge: the incident is routed on its own.
+struct IncidentUnlink {
+  static constexpr std::string_view kCommand = "INCIDENT_UNLINK";
+  std::string request_id;  // idempotency key
+  std::string incident_id;
+  template <class V>
+  void fields(V& v) {
+    v.required("request_id", request_id);
+    v.required("incident_id", incident_id);
+  }
+};
+
+struct OrderView {
+  std::string order_id;
+  std::string unit;
+  std::string state;
+  std::int64_t rung = 0;
+  std::int64_t ack_deadline_ms = 0;
+  std::string reason;
+  template <class V>
+  void fields(V& v) {
+    v.required("order_id", order_id);
+    v.required("unit", unit);
+    v.required("state", state);
+    v.required("rung", rung);
+    v.required("ack_deadline_ms", ack_deadline_ms);
+    v.required("reason", reason);
+  }
+};
+
+struct TimelineEntry {
+  std::int64_t at_ms = 0;
+  std::string type;  // the event type: "incident.reported", "order.escalated", ...
+  std::string text;  // a line for a person (personal data masked)
+  template <class V>
+  void fields(V& v) {
+    v.required("at_ms", at_ms);
+    v.required("type", type);
+    v.required("text", text);
+  }
+};
+
+struct IncidentView {
+  std::string incident_id;
+  std::string state;
+  std::string source;
+  std::string category;
+  std::int64_t priority = 0;
+  std::optional<std::string> grid;
+  std::optional<std::string> town;
+  std::optional<Location> location;
+  std::optional<std::string> location_note;  // "on no grid: nearest grid ..."
+  std::optional<std::string> address;
+  std::optional<std::string> text;
+  std::optional<std::string> triage_reason;
+  std::optional<std::string> merged_into;
+  std::vector<std::string> linked;           // incidents merged into this one
+  std::vector<std::string> report_ids;
+  std::int64_t reported_at_ms = 0;
+  std::vector<OrderView> orders;
+  std::vector<TimelineEntry> timeline;
+  template <class V>
+  void fields(V& v) {
+    v.required("incident_id", incident_id);
+    v.required("state", state);
+    v.required("source", source);
+    v.required("category", category);
+    v.required("priority", priority);
+    v.optional("grid", grid);
+    v.optional("town", town);
+    v.optional("location", location);
+    v.optional("location_note", location_note);
+    v.optional("address", address);
+    v.optional("text", text);
+    v.optional("triage_reason", triage_reason);
+    v.optional("merged_into", merged_into);
+    v.required("linked", linked);
+    v.required("report_ids", report_ids);
+    v.required("reported_at_ms", reported_at_ms);
+    v.required("orders", orders);
+    v.required("timeline", timeline);
+  }
+};
+
+struct IncidentQuery {
+  static constexpr std::string_view kCommand = "INCIDENT_QUERY";
+  std::string query_id;
+  std::string incident_id;
+  template <class V>
+  void fields(V& v) {
+    v.required("query_id", query_id);
+    v.required("incident_id", incident_id);
+  }
+};
+
+struct IncidentInfo {
+  static constexpr std::string_view kCommand = "INCIDENT_INFO";
+  std::string query_id;
+  IncidentView incident;
+  template <class V>
+  void fields(V& v) {
+    v.required("query_id", query_id);
+    v.required("incident", incident);
+  }
+};
+
+struct IncidentsQuery {
+  static constexpr std::string_view kCommand = "INCIDENTS_QUERY";
+  std::string query_id;
+  std::optional<std::string> state;     // only incidents in this state ("open": any but closed)
+  std::optional<std::int64_t> limit;    // newest first, default 100, at most 1000
+  template <class V>
+  void fields(V& v) {
+    v.required("query_id", query_id);
+    v.optional("state", state);
+    v.optional("limit", limit);
+  }
+};
+
+struct IncidentSummary {
+  std::string incident_id;
+  std::string state;
+  std::string source;
+  std::string category;
+  std::int64_t priority = 0;
+  std::optional<std::string> grid;
+  std::int64_t reported_at_ms = 0;
+  std::int64_t open_orders = 0;
+  template <class V>
+  void fields(V& v) {
+    v.required("incident_id", incident_id);
+    v.required("state", state);
+    v.required("source", source);
+    v.required("category", category);
+    v.required("priority", priority);
+    v.optional("grid", grid);
+    v.required("reported_at_ms", reported_at_ms);
+    v.required("open_orders", open_orders);
+  }
+};
+
+struct IncidentList {
+  static constexpr std::string_view kCommand = "INCIDENT_LIST";
+  std::string query_id;
+  std::vector<IncidentSummary> incidents;
+  std::int64_t total = 0;  // matching incidents, of which the newest `limit` are listed
+  template <class V>
+  void fields(V& v) {
+    v.required("query_id", query_id);
+    v.required("incidents", incidents);
+    v.required("total", total);
+  }
+};
+
 }  // namespace liandong::v1

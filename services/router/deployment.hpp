@@ -1,0 +1,110 @@
+// A deployment as the router sees it (DESIGN.md, "Config"): units, the grid map, households,
+// the category taxonomy, routing rules, per-platform workflows and merge windows. Loaded from
+// config/zhuji/ by deployment_loader; built by hand in tests.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+
+namespace liandong::router {
+
+struct GeoPoint {
+  double lat = 0;
+  double lon = 0;
+};
+
+// Great-circle distance in metres.
+double distance_m(const GeoPoint& a, const GeoPoint& b);
+
+struct Unit {
+  std::string id;       // "police.ps03"
+  std::string agency;   // "police", "fire", "ems", "citymgmt", "dept", "supervisor", "command"
+  std::string name;
+  std::string town;
+  std::optional<GeoPoint> location;
+};
+
+struct Grid {
+  std::string id;        // "G00412"
+  std::string zone;
+  std::string town;
+  std::string community;
+  std::vector<GeoPoint> polygon;               // closed ring, first point not repeated
+  std::map<std::string, std::string> units;    // role ("police", "fire", "ems", "citymgmt") -> unit id
+};
+
+struct Household {
+  std::string id;
+  std::string phone;
+  std::string grid;
+  std::vector<std::string> neighbours;
+};
+
+struct Category {
+  std::string id;       // "fire.building"
+  std::string family;   // "fire": duplicate merging looks at families
+  int default_priority = 3;
+};
+
+// One unit to dispatch for a matching incident.
+struct DispatchTarget {
+  // Who: "grid.<role>" (the incident's grid's unit of that role, e.g. grid.police), or a unit id.
+  std::string unit;
+  Millis ack_deadline_ms = 60'000;
+  // Rungs after the first choice, tried in order when an order is not accepted in time or is
+  // declined: "next.<agency>" (the nearest unit of that agency not yet tried), "supervisor" (the
+  // source platform's duty supervisor), "command" (the command centre), or a unit id.
+  std::vector<std::string> ladder = {"supervisor", "command"};
+};
+
+struct RoutingRule {
+  std::string name;
+  std::string category = "*";  // exact id, "fire.*" (a family prefix), or "*"
+  std::string source = "*";    // a platform or "*"
+  int min_priority = 1;
+  int max_priority = 4;
+  std::vector<DispatchTarget> targets;
+};
+
+// A platform's workflow as data: order states and the transitions allowed between them.
+struct Workflow {
+  std::string platform;
+  std::string initial = "dispatched";  // an order's state when it is sent
+  std::string accepted = "accepted";   // reached by ORDER_ACK accepted=true
+  std::string closed = "closed";       // final: the order (and, once all are, the incident) is done
+  std::vector<std::string> states;
+  std::map<std::string, std::vector<std::string>> transitions;  // from -> allowed next states
+
+  bool allows(const std::string& from, const std::string& to) const;
+  // "en_route, on_scene" or "(none: 'closed' is final)"
+  std::string allowed_from(const std::string& from) const;
+};
+
+struct MergeWindow {
+  double distance_m = 300;
+  Millis window_ms = 30 * 60'000;
+};
+
+struct Deployment {
+  std::map<std::string, Unit> units;
+  std::map<std::string, Grid> grids;     // by id
+  std::map<std::string, Household> households;
+  std::map<std::string, std::string> household_by_phone;
+  std::map<std::string, Category> categories;
+  std::vector<RoutingRule> rules;         // in precedence order: the first match wins
+  std::map<std::string, Workflow> workflows;           // by platform
+  std::map<std::string, MergeWindow> merge_windows;    // by family; absent: never merged
+  std::map<std::string, std::string> supervisors;      // platform -> unit id
+  std::string command_centre = "command.centre";
+  Millis supervisor_ack_deadline_ms = 120'000;
+
+  const Grid* grid(const std::string& id) const;
+  const Unit* unit(const std::string& id) const;
+};
+
+}  // namespace liandong::router

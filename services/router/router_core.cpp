@@ -1,0 +1,828 @@
+#include "services/router/router_core.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/codec.hpp"
+#include "services/router/router_events.hpp"
+#include "services/router/routing.hpp"
+
+namespace liandong::router {
+
+namespace {
+constexpr double kMergeCellDegrees = 0.01;  // ~1.1 km north-south: merge windows are hundreds of metres
+
+std::pair<int, int> merge_cell(const GeoPoint& p) {
+  return {static_cast<int>(std::floor(p.lat / kMergeCellDegrees)), static_cast<int>(std::floor(p.lon / kMergeCellDegrees))};
+}
+
+std::optional<GeoPoint> to_point(const std::optional<v1::Location>& l) {
+  if (!l) return std::nullopt;
+  return GeoPoint{l->lat, l->lon};
+}
+
+std::string seconds_text(Millis ms) {
+  return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
+}
+
+const Workflow& default_workflow() {
+  static const Workflow wf = [] {
+    Workflow w;
+    w.platform = "*";
+    w.states = {"dispatched", "accepted", "en_route", "on_scene", "resolved", "closed"};
+    w.transitions = {{"dispatched", {"accepted"}}, {"accepted", {"en_route", "on_scene", "resolved", "closed"}},
+                     {"en_route", {"on_scene", "resolved"}}, {"on_scene", {"resolved"}}, {"resolved", {"closed"}}};
+    return w;
+  }();
+  return wf;
+}
+}  // namespace
+
+std::string unit_peer(const std::string& unit_id) { return "unit:" + unit_id; }
+
+RouterCore::RouterCore(const Deployment& deployment, const Clock& clock, std::string name)
+    : deployment_(deployment), locator_(deployment), clock_(clock), name_(std::move(name)), ids_(clock) {
+  for (const char* c : {"reports", "duplicate_reports", "merged", "dispatched", "escalations", "triage", "accepted",
+                        "declined", "status_updates", "transfers", "unlinks", "refused", "unreachable"}) {
+    counters_[c] = 0;
+  }
+}
+
+const Workflow& RouterCore::workflow(const std::string& platform) const {
+  auto it = deployment_.workflows.find(platform);
+  return it == deployment_.workflows.end() ? default_workflow() : it->second;
+}
+
+const Incident* RouterCore::incident(const std::string& id) const {
+  auto it = incidents_.find(id);
+  return it == incidents_.end() ? nullptr : &it->second;
+}
+
+const Order* RouterCore::order(const std::string& id) const {
+  auto it = orders_.find(id);
+  return it == orders_.end() ? nullptr : &it->second;
+}
+
+std::size_t RouterCore::open_incidents() const {
+  std::size_t n = 0;
+  for (const auto& [id, inc] : incidents_) n += inc.closed() ? 0 : 1;
+  return n;
+}
+
+// ---- messages ----
+
+Send RouterCore::report_ack(const Incident& incident, const std::string& report_id, bool duplicate) const {
+  v1::ReportAck ack;
+  ack.report_id = report_id;
+  ack.incident_id = incident.id;
+  ack.duplicate = duplicate;
+  ack.merged_into = incident.merged_into;
+  ack.state = incident.state;
+  return {incident.reporter, std::string(v1::ReportAck::kCommand), encode_body(ack), ""};
+}
+
+Send RouterCore::dispatch_order(const Order& order) const {
+  const Incident& inc = incidents_.at(order.incident_id);
+  v1::DispatchOrder o;
+  o.order_id = order.id;
+  o.incident_id = inc.id;
+  o.unit = order.unit;
+  o.source = inc.source;
+  o.category = inc.category;
+  o.priority = inc.priority;
+  o.location = inc.location;
+  o.grid = inc.grid;
+  o.address = inc.address;
+  o.text = inc.text;
+  o.ack_deadline_ms = order.ack_deadline_ms;
+  o.rung = order.rung;
+  o.reason = order.reason;
+  return {unit_peer(order.unit), std::string(v1::DispatchOrder::kCommand), encode_body(o), order.id};
+}
+
+Send RouterCore::receipt(const std::string& to, const std::string& key, const std::string& incident_id,
+                         const std::string& state, bool duplicate) const {
+  return {to, std::string(v1::Receipt::kCommand), encode_body(v1::Receipt{key, incident_id, state, duplicate}), ""};
+}
+
+Send RouterCore::error(const std::string& to, ErrorCode code, const std::string& message, const std::string& reply_to,
+                       std::string_view command) const {
+  v1::Error e;
+  e.code = static_cast<std::uint32_t>(code);
+  e.name = std::string(error_name(code));
+  e.message = message;
+  e.reply_to = reply_to;
+  e.command = std::string(command);
+  return {to, std::string(v1::Error::kCommand), encode_body(e), ""};
+}
+
+// ---- events ----
+
+template <class Body>
+void RouterCore::record(Decision& d, std::string_view type, const std::string& incident_id, const Body& body) {
+  v1::AuditEvent e;
+  e.event_id = ids_.next();
+  e.incident_id = incident_id;
+  e.type = std::string(type);
+  e.actor = name_;
+  e.at_ms = clock_.wall_ms();
+  e.body.bytes = encode_body(body);
+  apply(e.type, e.body.bytes, e.at_ms);
+  d.events.push_back(std::move(e));
+}
+
+void RouterCore::timeline(Incident& incident, std::int64_t at_ms, std::string_view type, std::string text) {
+  incident.timeline.push_back({at_ms, std::string(type), std::move(text)});
+}
+
+namespace {
+// Orders in progress decide the incident's state: the furthest along the workflow; with none left
+// open, the incident is closed.
+void refresh_state(Incident& inc, const std::map<std::string, Order>& orders, const Workflow& wf) {
+  if (inc.closed() || inc.merged_into) return;
+  int best = -1;
+  std::string best_state;
+  bool any_open = false;
+  bool any_closed_normally = false;
+  for (const auto& id : inc.order_ids) {
+    const Order& o = orders.at(id);
+    if (o.state == wf.closed) any_closed_normally = true;
+    if (!o.open) continue;
+    any_open = true;
+    const auto pos = std::find(wf.states.begin(), wf.states.end(), o.state);
+    const int index = pos == wf.states.end() ? 0 : static_cast<int>(pos - wf.states.begin());
+    if (index > best) {
+      best = index;
+      best_state = o.state;
+    }
+  }
+  if (any_open) {
+    inc.state = best_state;
+  } else if (any_closed_normally) {
+    inc.state = wf.closed;
+  }
+}
+}  // namespace
+
+void RouterCore::apply(std::string_view type, const std::string& body, std::int64_t at_ms) {
+  if (type == event_type::kReported) {
+    auto ev = decode_body<IncidentReported>(body);
+    if (!ev.ok()) return;
+    Incident& inc = incidents_[ev->incident_id];
+    inc.id = ev->incident_id;
+    inc.source = ev->source;
+    inc.reporter = ev->reporter;
+    inc.category = ev->category;
+    inc.family = ev->family;
+    inc.priority = ev->priority;
+    inc.location = ev->location;
+    inc.grid = ev->grid;
+    inc.town = ev->town;
+    inc.location_note = ev->location_note;
+    inc.household = ev->household;
+    inc.address = ev->address;
+    inc.caller = ev->caller;
+    inc.text = ev->text;
+    inc.triage_reason = ev->triage_reason;
+    inc.merged_into = ev->merged_into;
+    inc.reported_at_ms = ev->reported_at_ms;
+    inc.report_ids.push_back(ev->report_id);
+    inc.state = ev->merged_into ? "merged" : "reported";
+    incident_of_report_[ev->source + "/" + ev->report_id] = inc.id;
+    if (!inc.merged_into) index_for_merge(inc);
+    timeline(inc, at_ms, type,
+             "reported by " + ev->reporter + " via " + ev->source + ": " + ev->category + " P" +
+                 std::to_string(ev->priority) + (ev->grid ? " in grid " + *ev->grid : std::string(" (no grid)")) +
+                 (ev->location_note ? " — " + *ev->location_note : "") +
+                 (ev->triage_reason ? " — manual triage: " + *ev->triage_reason : ""));
+    return;
+  }
+  if (type == event_type::kLinked) {
+    auto ev = decode_body<IncidentLinked>(body);
+    if (!ev.ok() || !incidents_.contains(ev->incident_id)) return;
+    Incident& inc = incidents_[ev->incident_id];
+    inc.merged_into = ev->into;
+    inc.state = "merged";
+    if (auto it = incidents_.find(ev->into); it != incidents_.end()) {
+      it->second.linked.push_back(inc.id);
+      timeline(it->second, at_ms, type, "incident " + inc.id + " linked to this one as a duplicate");
+    }
+    timeline(inc, at_ms, type, "linked to " + ev->into + ": " + ev->reason);
+    return;
+  }
+  if (type == event_type::kUnlinked) {
+    auto ev = decode_body<IncidentUnlinked>(body);
+    if (!ev.ok() || !incidents_.contains(ev->incident_id)) return;
+    Incident& inc = incidents_[ev->incident_id];
+    if (inc.merged_into) {
+      if (auto it = incidents_.find(*inc.merged_into); it != incidents_.end()) {
+        std::erase(it->second.linked, inc.id);
+        timeline(it->second, at_ms, type, "incident " + inc.id + " unlinked by " + ev->by);
+      }
+    }
+    inc.merged_into.reset();
+    inc.state = "reported";
+    inc.seen_requests.insert(ev->request_id);
+    index_for_merge(inc);
+    timeline(inc, at_ms, type, "unlinked by " + ev->by + "; routed on its own");
+    return;
+  }
+  if (type == event_type::kDispatched) {
+    auto ev = decode_body<OrderDispatched>(body);
+    if (!ev.ok() || !incidents_.contains(ev->incident_id)) return;
+    Incident& inc = incidents_[ev->incident_id];
+    Order& o = orders_[ev->order_id];
+    o.id = ev->order_id;
+    o.incident_id = ev->incident_id;
+    o.unit = ev->unit;
+    o.state = ev->state;
+    o.chain = ev->chain;
+    o.rung = ev->rung;
+    o.ack_deadline_ms = ev->ack_deadline_ms;
+    o.reason = ev->reason;
+    o.awaiting_ack = true;
+    o.open = true;
+    inc.order_ids.push_back(o.id);
+    inc.tried_units.insert(o.unit);
+    ++inc.next_order;
+    if (ev->chain < 0 && !inc.triage_reason) inc.triage_reason = ev->reason;
+    if (inc.state == "reported" || inc.state == "transferred") inc.state = ev->state;
+    deadlines_.push({o.ack_deadline_ms, o.id});
+    timeline(inc, at_ms, type,
+             "order " + o.id + " to " + o.unit + (o.rung > 0 ? " (escalation rung " + std::to_string(o.rung) + ")" : "") +
+                 ": " + o.reason);
+    return;
+  }
+  if (type == event_type::kAccepted || type == event_type::kDeclined || type == event_type::kEscalated ||
+      type == event_type::kOrderClosed) {
+    auto ev = decode_body<OrderChanged>(body);
+    if (!ev.ok() || !orders_.contains(ev->order_id)) return;
+    Order& o = orders_[ev->order_id];
+    Incident& inc = incidents_[o.incident_id];
+    const Workflow& wf = workflow(inc.source);
+    o.awaiting_ack = false;
+    if (type == event_type::kAccepted) {
+      o.state = wf.accepted;
+      timeline(inc, at_ms, type, o.unit + " accepted order " + o.id);
+    } else if (type == event_type::kDeclined) {
+      o.state = "declined";
+      o.open = false;
+      timeline(inc, at_ms, type, o.unit + " declined order " + o.id + ": " + ev->reason);
+    } else if (type == event_type::kEscalated) {
+      o.state = "escalated";
+      o.open = false;
+      timeline(inc, at_ms, type, "order " + o.id + " to " + o.unit + " escalated: " + ev->reason);
+    } else {
+      o.state = "withdrawn";
+      o.open = false;
+      timeline(inc, at_ms, type, "order " + o.id + " to " + o.unit + " withdrawn: " + ev->reason);
+    }
+    refresh_state(inc, orders_, wf);
+    return;
+  }
+  if (type == event_type::kOrderStatus) {
+    auto ev = decode_body<OrderStatusChanged>(body);
+    if (!ev.ok() || !orders_.contains(ev->order_id)) return;
+    Order& o = orders_[ev->order_id];
+    Incident& inc = incidents_[o.incident_id];
+    const Workflow& wf = workflow(inc.source);
+    o.state = ev->state;
+    o.awaiting_ack = false;
+    if (ev->state == wf.closed) o.open = false;
+    inc.seen_requests.insert(ev->update_id);
+    timeline(inc, at_ms, type, o.unit + ": " + ev->state + (ev->note ? " (" + *ev->note + ")" : ""));
+    refresh_state(inc, orders_, wf);
+    return;
+  }
+  if (type == event_type::kIncidentStatus) {
+    auto ev = decode_body<IncidentStatusChanged>(body);
+    if (!ev.ok() || !incidents_.contains(ev->incident_id)) return;
+    Incident& inc = incidents_[ev->incident_id];
+    inc.state = ev->state;
+    inc.seen_requests.insert(ev->update_id);
+    timeline(inc, at_ms, type, "incident " + ev->state + " by " + ev->by + (ev->note ? " (" + *ev->note + ")" : ""));
+    return;
+  }
+  if (type == event_type::kTransferred) {
+    auto ev = decode_body<IncidentTransferred>(body);
+    if (!ev.ok() || !incidents_.contains(ev->incident_id)) return;
+    Incident& inc = incidents_[ev->incident_id];
+    inc.source = ev->to;
+    inc.state = "transferred";
+    inc.triage_reason.reset();
+    inc.tried_units.clear();  // the new platform's units start afresh
+    inc.seen_requests.insert(ev->transfer_id);
+    timeline(inc, at_ms, type,
+             "transferred from " + ev->from + " to " + ev->to + " by " + ev->by + (ev->reason ? ": " + *ev->reason : ""));
+    return;
+  }
+}
+
+Status RouterCore::apply_stored(const v1::StoredEvent& event) {
+  apply(event.type, event.body.bytes, event.at_ms);
+  return Status::Ok();
+}
+
+// ---- merging ----
+
+void RouterCore::index_for_merge(const Incident& incident) {
+  if (!deployment_.merge_windows.contains(incident.family)) return;
+  auto point = incident_point(deployment_, to_point(incident.location), incident.grid);
+  if (!point) return;
+  merge_cells_[incident.family][merge_cell(*point)].push_back(incident.id);
+}
+
+std::optional<std::string> RouterCore::find_merge_target(const IncidentReported& candidate) const {
+  auto window = deployment_.merge_windows.find(candidate.family);
+  if (window == deployment_.merge_windows.end() || candidate.triage_reason) return std::nullopt;
+  auto family = merge_cells_.find(candidate.family);
+  if (family == merge_cells_.end()) return std::nullopt;
+  auto point = incident_point(deployment_, to_point(candidate.location), candidate.grid);
+  if (!point) return std::nullopt;
+  const auto [row, col] = merge_cell(*point);
+  const int reach = 1 + static_cast<int>(window->second.distance_m / 1000.0);
+  std::optional<std::string> best;
+  std::int64_t best_time = 0;
+  for (int r = row - reach; r <= row + reach; ++r) {
+    for (int c = col - reach; c <= col + reach; ++c) {
+      auto cell = family->second.find({r, c});
+      if (cell == family->second.end()) continue;
+      for (const auto& id : cell->second) {
+        const Incident& other = incidents_.at(id);
+        if (other.closed() || other.merged_into || other.family != candidate.family) continue;
+        if (std::llabs(other.reported_at_ms - candidate.reported_at_ms) > window->second.window_ms) continue;
+        auto other_point = incident_point(deployment_, to_point(other.location), other.grid);
+        if (!other_point || distance_m(*point, *other_point) > window->second.distance_m) continue;
+        if (!best || other.reported_at_ms < best_time) {
+          best = id;
+          best_time = other.reported_at_ms;
+        }
+      }
+    }
+  }
+  return best;
+}
+
+// ---- routing ----
+
+std::vector<std::string> RouterCore::ladder_of(const Incident& incident, std::int64_t chain) const {
+  if (chain >= 0) {
+    if (const RoutingRule* rule = find_rule(deployment_, incident.category, incident.source, incident.priority)) {
+      if (chain < static_cast<std::int64_t>(rule->targets.size())) return rule->targets[static_cast<std::size_t>(chain)].ladder;
+    }
+    return {"supervisor", "command"};
+  }
+  return {"command"};
+}
+
+Millis RouterCore::deadline_of(const Incident& incident, std::int64_t chain) const {
+  if (chain >= 0) {
+    if (const RoutingRule* rule = find_rule(deployment_, incident.category, incident.source, incident.priority)) {
+      if (chain < static_cast<std::int64_t>(rule->targets.size())) {
+        return rule->targets[static_cast<std::size_t>(chain)].ack_deadline_ms;
+      }
+    }
+  }
+  return deployment_.supervisor_ack_deadline_ms;
+}
+
+void RouterCore::dispatch(Decision& d, Incident& incident, const std::string& unit, std::int64_t chain,
+                          std::int64_t rung, Millis ack_deadline_ms, const std::string& reason) {
+  OrderDispatched ev;
+  ev.order_id = ids_.next();
+  ev.incident_id = incident.id;
+  ev.unit = unit;
+  ev.chain = chain;
+  ev.rung = rung;
+  ev.ack_deadline_ms = clock_.wall_ms() + ack_deadline_ms;
+  ev.state = workflow(incident.source).initial;
+  ev.reason = reason;
+  record(d, event_type::kDispatched, incident.id, ev);
+  d.after_durable.push_back(dispatch_order(orders_.at(ev.order_id)));
+  ++counters_["dispatched"];
+}
+
+namespace {
+bool is_overseer(const Deployment& d, const std::string& unit) {
+  const Unit* u = d.unit(unit);
+  return unit == d.command_centre || (u != nullptr && (u->agency == "supervisor" || u->agency == "command"));
+}
+}  // namespace
+
+void RouterCore::route(Decision& d, Incident& incident) {
+  auto to_triage = [&](const std::string& why) {
+    auto sup = resolve_rung(deployment_, "supervisor", incident.source, std::nullopt, {});
+    const std::string unit = sup.unit.empty() ? deployment_.command_centre : sup.unit;
+    ++counters_["triage"];
+    dispatch(d, incident, unit, -1, 0, deployment_.supervisor_ack_deadline_ms, "manual triage: " + why);
+  };
+  if (incident.triage_reason) return to_triage(*incident.triage_reason);
+  const RoutingRule* rule = find_rule(deployment_, incident.category, incident.source, incident.priority);
+  if (rule == nullptr || rule->targets.empty()) {
+    return to_triage("no routing rule for " + incident.category + " from " + incident.source + " at P" +
+                     std::to_string(incident.priority));
+  }
+  const auto where = incident_point(deployment_, to_point(incident.location), incident.grid);
+  for (std::size_t t = 0; t < rule->targets.size(); ++t) {
+    const auto& target = rule->targets[t];
+    auto first = resolve_target(deployment_, target.unit, incident.grid);
+    const auto chain = static_cast<std::int64_t>(t);
+    if (!first.unit.empty() && !incident.tried_units.contains(first.unit)) {
+      dispatch(d, incident, first.unit, chain, 0, target.ack_deadline_ms, "rule '" + rule->name + "': " + first.reason);
+      continue;
+    }
+    if (!first.unit.empty()) continue;  // two targets naming one unit: one order is enough
+    // The first choice does not exist for this incident: start up the ladder at once.
+    bool sent = false;
+    for (std::size_t r = 0; r < target.ladder.size() && !sent; ++r) {
+      auto next = resolve_rung(deployment_, target.ladder[r], incident.source, where, incident.tried_units);
+      if (next.unit.empty()) continue;
+      dispatch(d, incident, next.unit, chain, static_cast<std::int64_t>(r + 1),
+               is_overseer(deployment_, next.unit) ? deployment_.supervisor_ack_deadline_ms : target.ack_deadline_ms,
+               "rule '" + rule->name + "': " + first.reason + "; instead " + next.reason);
+      sent = true;
+    }
+    if (!sent) to_triage("rule '" + rule->name + "': " + first.reason + " and its ladder has no unit");
+  }
+}
+
+void RouterCore::escalate(Decision& d, const Order& order_ref, const std::string& reason) {
+  const Order order = order_ref;  // the record below changes the stored one
+  Incident& inc = incidents_.at(order.incident_id);
+  record(d, event_type::kEscalated, inc.id, OrderChanged{order.id, inc.id, order.unit, reason});
+  ++counters_["escalations"];
+  if (inc.closed()) return;
+  const auto ladder = ladder_of(inc, order.chain);
+  const auto where = incident_point(deployment_, to_point(inc.location), inc.grid);
+  // Walk up from the next rung; past the top, the last rung (the command centre, normally) is
+  // asked again rather than giving up: an incident is never left with nobody.
+  const std::size_t steps = ladder.size() + 2;
+  for (std::size_t k = 0; k < steps; ++k) {
+    const auto rung = order.rung + 1 + static_cast<std::int64_t>(k);
+    const std::string step = ladder.empty() ? "command"
+                                            : ladder[std::min<std::size_t>(static_cast<std::size_t>(rung - 1), ladder.size() - 1)];
+    std::set<std::string> tried = inc.tried_units;
+    if (step == "supervisor" || step == "command") tried.clear();  // overseers may be asked again
+    auto next = resolve_rung(deployment_, step, inc.source, where, tried);
+    if (next.unit.empty()) continue;
+    dispatch(d, inc, next.unit, order.chain, rung,
+             is_overseer(deployment_, next.unit) ? deployment_.supervisor_ack_deadline_ms : deadline_of(inc, order.chain),
+             "escalated from " + order.unit + " (" + reason + "): " + next.reason);
+    return;
+  }
+  dispatch(d, inc, deployment_.command_centre, order.chain, order.rung + 1, deployment_.supervisor_ack_deadline_ms,
+           "escalated from " + order.unit + " (" + reason + "): no rung left, the command centre");
+}
+
+// ---- commands ----
+
+Decision RouterCore::on_report(const std::string& from, const std::string& message_id,
+                               const v1::IncidentReport& report) {
+  Decision d;
+  ++counters_["reports"];
+  if (auto known = incident_of_report_.find(report.source + "/" + report.report_id); known != incident_of_report_.end()) {
+    ++counters_["duplicate_reports"];
+    d.after_durable.push_back(report_ack(incidents_.at(known->second), report.report_id, true));
+    return d;
+  }
+  (void)message_id;
+  IncidentReported ev;
+  ev.incident_id = ids_.next();
+  ev.report_id = report.report_id;
+  ev.reporter = from;
+  ev.source = report.source;
+  ev.category = report.category;
+  ev.location = report.location;
+  ev.household = report.household;
+  ev.address = report.address;
+  ev.caller = report.caller;
+  ev.text = report.text;
+  ev.reported_at_ms = report.reported_at_ms;
+
+  auto category = deployment_.categories.find(report.category);
+  ev.family = category != deployment_.categories.end() ? category->second.family
+                                                        : report.category.substr(0, report.category.find('.'));
+  // An operator's explicit priority wins; an unknown category is treated as urgent until a person
+  // has looked at it.
+  ev.priority = report.priority ? *report.priority
+                                : (category != deployment_.categories.end() ? category->second.default_priority : 2);
+  if (category == deployment_.categories.end()) ev.triage_reason = "unknown category '" + report.category + "'";
+
+  if (report.grid) {
+    if (const Grid* g = deployment_.grid(*report.grid)) {
+      ev.grid = g->id;
+      ev.town = g->town;
+    } else if (!ev.triage_reason) {
+      ev.triage_reason = "unknown grid '" + *report.grid + "'";
+    }
+  } else if (report.location) {
+    if (auto found = locator_.locate({report.location->lat, report.location->lon})) {
+      ev.grid = found->grid->id;
+      ev.town = found->grid->town;
+      if (!found->inside) {
+        ev.location_note = "on no grid: routed to the nearest grid " + found->grid->id + " (about " +
+                           std::to_string(static_cast<long>(found->distance_m)) + " m away)";
+      }
+    } else if (!ev.triage_reason) {
+      ev.triage_reason = "the deployment has no grid map";
+    }
+  } else if (report.household) {
+    auto h = deployment_.households.find(*report.household);
+    if (h != deployment_.households.end() && deployment_.grid(h->second.grid) != nullptr) {
+      ev.grid = h->second.grid;
+      ev.town = deployment_.grid(h->second.grid)->town;
+    } else if (!ev.triage_reason) {
+      ev.triage_reason = "unknown household '" + *report.household + "'";
+    }
+  } else if (!ev.triage_reason) {
+    ev.triage_reason = "no location: the report gives no lat/lon, grid or household";
+  }
+
+  ev.merged_into = find_merge_target(ev);
+  record(d, event_type::kReported, ev.incident_id, ev);
+  Incident& inc = incidents_.at(ev.incident_id);
+  if (ev.merged_into) {
+    ++counters_["merged"];
+    const Incident& into = incidents_.at(*ev.merged_into);
+    record(d, event_type::kLinked, inc.id,
+           IncidentLinked{inc.id, into.id, "same " + inc.family + " family, reported near it within the merge window"});
+    d.after_durable.insert(d.after_durable.begin(), report_ack(inc, report.report_id, false));
+    return d;
+  }
+  route(d, inc);
+  d.after_durable.insert(d.after_durable.begin(), report_ack(inc, report.report_id, false));
+  return d;
+}
+
+Decision RouterCore::on_order_ack(const std::string& from, const std::string& message_id, const v1::OrderAck& ack) {
+  Decision d;
+  auto it = orders_.find(ack.order_id);
+  if (it == orders_.end()) {
+    ++counters_["refused"];
+    d.now.push_back(error(from, ErrorCode::kUnknownId, "no order '" + ack.order_id + "'", message_id, v1::OrderAck::kCommand));
+    return d;
+  }
+  const Order& order = it->second;
+  if (ack.unit != order.unit) {
+    ++counters_["refused"];
+    d.now.push_back(error(from, ErrorCode::kForbidden,
+                          "order " + order.id + " was sent to " + order.unit + ", not to " + ack.unit, message_id,
+                          v1::OrderAck::kCommand));
+    return d;
+  }
+  const Workflow& wf = workflow(incidents_.at(order.incident_id).source);
+  if (!order.awaiting_ack) {
+    if (ack.accepted && order.open && order.state != "declined") {
+      // Already accepted (a retry): answer again, record nothing.
+      d.after_durable.push_back(receipt(from, order.id, order.incident_id, order.state, true));
+      return d;
+    }
+    ++counters_["refused"];
+    d.now.push_back(error(from, ErrorCode::kInvalidTransition,
+                          "order " + order.id + " is no longer waiting for " + order.unit + ": it is " + order.state +
+                              (order.state == "escalated" ? " (another unit has been ordered)" : ""),
+                          message_id, v1::OrderAck::kCommand));
+    return d;
+  }
+  const std::string incident_id = order.incident_id;
+  if (ack.accepted) {
+    record(d, event_type::kAccepted, incident_id, OrderChanged{order.id, incident_id, order.unit, "accepted"});
+    ++counters_["accepted"];
+    d.after_durable.push_back(receipt(from, ack.order_id, incident_id, wf.accepted, false));
+    return d;
+  }
+  ++counters_["declined"];
+  const Order snapshot = order;
+  record(d, event_type::kDeclined, incident_id, OrderChanged{snapshot.id, incident_id, snapshot.unit, *ack.reason});
+  // A decline escalates at once; escalate() records the escalation of the (now closed) order.
+  escalate(d, snapshot, "declined: " + *ack.reason);
+  d.after_durable.push_back(receipt(from, ack.order_id, incident_id, "declined", false));
+  return d;
+}
+
+Decision RouterCore::on_status(const std::string& from, const std::string& message_id, const v1::StatusUpdate& update) {
+  Decision d;
+  auto refuse = [&](ErrorCode code, const std::string& why) {
+    ++counters_["refused"];
+    d.now.push_back(error(from, code, why, message_id, v1::StatusUpdate::kCommand));
+    return d;
+  };
+  auto it = incidents_.find(update.incident_id);
+  if (it == incidents_.end()) return refuse(ErrorCode::kUnknownId, "no incident '" + update.incident_id + "'");
+  Incident& inc = it->second;
+  if (inc.seen_requests.contains(update.update_id)) {
+    d.after_durable.push_back(receipt(from, update.update_id, inc.id, inc.state, true));
+    return d;
+  }
+  const Workflow& wf = workflow(inc.source);
+  if (update.order_id) {
+    auto o = orders_.find(*update.order_id);
+    if (o == orders_.end() || o->second.incident_id != inc.id) {
+      return refuse(ErrorCode::kUnknownId, "incident " + inc.id + " has no order '" + *update.order_id + "'");
+    }
+    const Order& order = o->second;
+    if (update.unit && *update.unit != order.unit) {
+      return refuse(ErrorCode::kForbidden, "order " + order.id + " belongs to " + order.unit + ", not " + *update.unit);
+    }
+    if (!order.open || !wf.allows(order.state, update.state)) {
+      return refuse(ErrorCode::kInvalidTransition, "order " + order.id + " is '" + order.state + "' on the " + inc.source +
+                                                       " workflow; allowed next: " + wf.allowed_from(order.state));
+    }
+    record(d, event_type::kOrderStatus, inc.id,
+           OrderStatusChanged{order.id, inc.id, update.state, update.update_id, from, update.note});
+  } else if (update.unit) {
+    // A unit reporting on the incident without naming the order: its open order is meant.
+    const Order* mine = nullptr;
+    for (const auto& id : inc.order_ids) {
+      const Order& o = orders_.at(id);
+      if (o.unit == *update.unit && o.open) mine = &o;
+    }
+    if (mine == nullptr) return refuse(ErrorCode::kUnknownId, *update.unit + " has no open order on incident " + inc.id);
+    if (!wf.allows(mine->state, update.state)) {
+      return refuse(ErrorCode::kInvalidTransition, "order " + mine->id + " is '" + mine->state + "' on the " +
+                                                       inc.source + " workflow; allowed next: " + wf.allowed_from(mine->state));
+    }
+    record(d, event_type::kOrderStatus, inc.id,
+           OrderStatusChanged{mine->id, inc.id, update.state, update.update_id, from, update.note});
+  } else {
+    // The incident as a whole (a supervisor or gateway): any state the workflow allows from where
+    // the incident is; closing is always possible, except when it is closed already.
+    if (inc.closed()) return refuse(ErrorCode::kInvalidTransition, "incident " + inc.id + " is closed");
+    if (update.state != wf.closed && !wf.allows(inc.state, update.state)) {
+      return refuse(ErrorCode::kInvalidTransition, "incident " + inc.id + " is '" + inc.state + "' on the " + inc.source +
+                                                       " workflow; allowed next: " + wf.allowed_from(inc.state) +
+                                                       " (or " + wf.closed + ")");
+    }
+    record(d, event_type::kIncidentStatus, inc.id,
+           IncidentStatusChanged{inc.id, update.state, update.update_id, from, update.note});
+  }
+  ++counters_["status_updates"];
+  d.after_durable.push_back(receipt(from, update.update_id, inc.id, inc.state, false));
+  return d;
+}
+
+Decision RouterCore::on_transfer(const std::string& from, const std::string& message_id, const v1::Transfer& transfer) {
+  Decision d;
+  auto it = incidents_.find(transfer.incident_id);
+  if (it == incidents_.end()) {
+    ++counters_["refused"];
+    d.now.push_back(error(from, ErrorCode::kUnknownId, "no incident '" + transfer.incident_id + "'", message_id,
+                          v1::Transfer::kCommand));
+    return d;
+  }
+  Incident& inc = it->second;
+  if (inc.seen_requests.contains(transfer.transfer_id)) {
+    d.after_durable.push_back(receipt(from, transfer.transfer_id, inc.id, inc.state, true));
+    return d;
+  }
+  if (inc.closed() || transfer.to == inc.source) {
+    ++counters_["refused"];
+    d.now.push_back(error(from, ErrorCode::kInvalidTransition,
+                          inc.closed() ? "incident " + inc.id + " is closed"
+                                       : "incident " + inc.id + " is on the " + inc.source + " platform already",
+                          message_id, v1::Transfer::kCommand));
+    return d;
+  }
+  const std::string old_source = inc.source;
+  std::vector<Order> withdrawn;
+  for (const auto& id : inc.order_ids) {
+    if (orders_.at(id).open) withdrawn.push_back(orders_.at(id));
+  }
+  for (const auto& o : withdrawn) {
+    record(d, event_type::kOrderClosed, inc.id, OrderChanged{o.id, inc.id, o.unit, "transferred to " + transfer.to});
+    v1::StatusUpdate note;
+    note.update_id = ids_.next();
+    note.incident_id = inc.id;
+    note.unit = o.unit;
+    note.order_id = o.id;
+    note.state = "withdrawn";
+    note.note = "incident transferred from " + old_source + " to " + transfer.to;
+    note.at_ms = clock_.wall_ms();
+    d.after_durable.push_back({unit_peer(o.unit), std::string(v1::StatusUpdate::kCommand), encode_body(note), ""});
+  }
+  record(d, event_type::kTransferred, inc.id,
+         IncidentTransferred{inc.id, old_source, transfer.to, transfer.transfer_id, from, transfer.reason});
+  ++counters_["transfers"];
+  route(d, inc);
+  d.after_durable.push_back(receipt(from, transfer.transfer_id, inc.id, inc.state, false));
+  return d;
+}
+
+Decision RouterCore::on_unlink(const std::string& from, const std::string& message_id, const v1::IncidentUnlink& unlink) {
+  Decision d;
+  auto it = incidents_.find(unlink.incident_id);
+  if (it == incidents_.end()) {
+    ++counters_["refused"];
+    d.now.push_back(error(from, ErrorCode::kUnknownId, "no incident '" + unlink.incident_id + "'", message_id,
+                          v1::IncidentUnlink::kCommand));
+    return d;
+  }
+  Incident& inc = it->second;
+  if (inc.seen_requests.contains(unlink.request_id)) {
+    d.after_durable.push_back(receipt(from, unlink.request_id, inc.id, inc.state, true));
+    return d;
+  }
+  if (!inc.merged_into) {
+    ++counters_["refused"];
+    d.now.push_back(error(from, ErrorCode::kInvalidTransition, "incident " + inc.id + " is not linked to another",
+                          message_id, v1::IncidentUnlink::kCommand));
+    return d;
+  }
+  record(d, event_type::kUnlinked, inc.id, IncidentUnlinked{inc.id, unlink.request_id, from});
+  ++counters_["unlinks"];
+  route(d, inc);
+  d.after_durable.push_back(receipt(from, unlink.request_id, inc.id, inc.state, false));
+  return d;
+}
+
+Decision RouterCore::on_unreachable(const std::string& order_id) {
+  Decision d;
+  auto it = orders_.find(order_id);
+  if (it == orders_.end() || !it->second.awaiting_ack) return d;
+  ++counters_["unreachable"];
+  escalate(d, it->second, "unit " + it->second.unit + " is not connected to the bus");
+  return d;
+}
+
+std::optional<std::int64_t> RouterCore::next_deadline() {
+  while (!deadlines_.empty()) {
+    const auto& [due, id] = deadlines_.top();
+    auto it = orders_.find(id);
+    if (it != orders_.end() && it->second.awaiting_ack && it->second.ack_deadline_ms == due) return due;
+    deadlines_.pop();  // stale: accepted, escalated or re-armed since
+  }
+  return std::nullopt;
+}
+
+Decision RouterCore::on_tick() {
+  Decision d;
+  const std::int64_t now = clock_.wall_ms();
+  while (true) {
+    auto due = next_deadline();
+    if (!due || *due > now) break;
+    const std::string id = deadlines_.top().second;
+    deadlines_.pop();
+    const Order& o = orders_.at(id);
+    const Incident& inc = incidents_.at(o.incident_id);
+    const Millis allowed = is_overseer(deployment_, o.unit) ? deployment_.supervisor_ack_deadline_ms : deadline_of(inc, o.chain);
+    escalate(d, o, "not accepted within " + seconds_text(allowed));
+  }
+  return d;
+}
+
+std::vector<Send> RouterCore::resend_pending() const {
+  std::vector<Send> out;
+  for (const auto& [id, o] : orders_) {
+    if (o.awaiting_ack) out.push_back(dispatch_order(o));
+  }
+  return out;
+}
+
+// ---- queries ----
+
+std::optional<v1::IncidentView> RouterCore::view(const std::string& incident_id) const {
+  const Incident* inc = incident(incident_id);
+  if (inc == nullptr) return std::nullopt;
+  v1::IncidentView v;
+  v.incident_id = inc->id;
+  v.state = inc->state;
+  v.source = inc->source;
+  v.category = inc->category;
+  v.priority = inc->priority;
+  v.grid = inc->grid;
+  v.town = inc->town;
+  v.location = inc->location;
+  v.location_note = inc->location_note;
+  v.address = inc->address;
+  v.text = inc->text;
+  v.triage_reason = inc->triage_reason;
+  v.merged_into = inc->merged_into;
+  v.linked = inc->linked;
+  v.report_ids = inc->report_ids;
+  v.reported_at_ms = inc->reported_at_ms;
+  for (const auto& id : inc->order_ids) {
+    const Order& o = orders_.at(id);
+    v.orders.push_back({o.id, o.unit, o.state, o.rung, o.ack_deadline_ms, o.reason});
+  }
+  v.timeline = inc->timeline;
+  return v;
+}
+
+v1::IncidentList RouterCore::list(const std::string& query_id, const std::optional<std::string>& state,
+                                  std::int64_t limit) const {
+  v1::IncidentList out;
+  out.query_id = query_id;
+  // Incident ids are time-ordered, so walking the map backwards lists the newest first.
+  for (auto it = incidents_.rbegin(); it != incidents_.rend(); ++it) {
+    const Incident& inc = it->second;
+    if (state && !((*state == "open" && !inc.closed()) || *state == inc.state)) continue;
+    ++out.total;
+    if (static_cast<std::int64_t>(out.incidents.size()) >= limit) continue;
+    std::int64_t open = 0;
+    for (const auto& id : inc.order_ids) open += orders_.at(id).open ? 1 : 0;
+    out.incidents.push_back({inc.id, inc.state, inc.source, inc.category, inc.priority, inc.grid, inc.reported_at_ms, open});
+  }
+  return out;
+}
+
+}  // namespace liandong::router

@@ -1,0 +1,112 @@
+// The dispatch brain (issue #4), deterministic and without I/O: commands and clock ticks in,
+// decisions out. A decision is the events to append to the audit log, the messages to send once
+// those events are durable, and the messages (errors) to send at once. Every event is applied to
+// the state through apply(), the same path the replay after a restart takes, so the state is
+// always the fold of the log.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "core/status.hpp"
+#include "schemas/messages.hpp"
+#include "services/router/deployment.hpp"
+#include "services/router/grid_locator.hpp"
+#include "services/router/incident.hpp"
+#include "services/router/router_events.hpp"
+
+namespace liandong::router {
+
+struct Send {
+  std::string to;
+  std::string command;
+  std::string body;
+  std::string order_id;  // for DISPATCH_ORDER: lets an UNROUTABLE answer be traced to the order
+};
+
+struct Decision {
+  std::vector<v1::AuditEvent> events;  // append in this order
+  std::vector<Send> after_durable;     // send once every event above is acknowledged by the audit
+  std::vector<Send> now;               // send at once (errors, answers needing no new event)
+  bool empty() const { return events.empty() && after_durable.empty() && now.empty(); }
+};
+
+// The peer name a unit listens under: "unit:police.ps03".
+std::string unit_peer(const std::string& unit_id);
+
+class RouterCore {
+ public:
+  RouterCore(const Deployment& deployment, const Clock& clock, std::string name = "router");
+
+  Decision on_report(const std::string& from, const std::string& message_id, const v1::IncidentReport& report);
+  Decision on_order_ack(const std::string& from, const std::string& message_id, const v1::OrderAck& ack);
+  Decision on_status(const std::string& from, const std::string& message_id, const v1::StatusUpdate& update);
+  Decision on_transfer(const std::string& from, const std::string& message_id, const v1::Transfer& transfer);
+  Decision on_unlink(const std::string& from, const std::string& message_id, const v1::IncidentUnlink& unlink);
+  // A DISPATCH_ORDER could not be delivered: the unit is not connected. Escalates at once.
+  Decision on_unreachable(const std::string& order_id);
+  // Escalates every order whose acknowledgement deadline has passed.
+  Decision on_tick();
+  // The earliest pending deadline (wall ms), if any.
+  std::optional<std::int64_t> next_deadline();
+
+  // Replay: applies one stored event. Unknown event types are skipped (written by a newer
+  // version); a body that cannot be read is an error naming the sequence number.
+  Status apply_stored(const v1::StoredEvent& event);
+  // After replay: the orders still waiting for acceptance, to send again (same order ids).
+  std::vector<Send> resend_pending() const;
+
+  std::optional<v1::IncidentView> view(const std::string& incident_id) const;
+  v1::IncidentList list(const std::string& query_id, const std::optional<std::string>& state,
+                        std::int64_t limit) const;
+  const Incident* incident(const std::string& id) const;
+  const Order* order(const std::string& id) const;
+  std::size_t open_incidents() const;
+  std::map<std::string, std::uint64_t> counters() const { return counters_; }
+
+ private:
+  template <class Body>
+  void record(Decision& d, std::string_view type, const std::string& incident_id, const Body& body);
+  void apply(std::string_view type, const std::string& body, std::int64_t at_ms);
+  void timeline(Incident& incident, std::int64_t at_ms, std::string_view type, std::string text);
+
+  // Routing of an incident whose IncidentReported is applied: dispatch per rule, or to triage.
+  void route(Decision& d, Incident& incident);
+  void dispatch(Decision& d, Incident& incident, const std::string& unit, std::int64_t chain, std::int64_t rung,
+                Millis ack_deadline_ms, const std::string& reason);
+  void escalate(Decision& d, const Order& order, const std::string& reason);
+  std::vector<std::string> ladder_of(const Incident& incident, std::int64_t chain) const;
+  Millis deadline_of(const Incident& incident, std::int64_t chain) const;
+  std::optional<std::string> find_merge_target(const IncidentReported& candidate) const;
+  void index_for_merge(const Incident& incident);
+
+  Send report_ack(const Incident& incident, const std::string& report_id, bool duplicate) const;
+  Send dispatch_order(const Order& order) const;
+  Send receipt(const std::string& to, const std::string& key, const std::string& incident_id, const std::string& state,
+               bool duplicate) const;
+  Send error(const std::string& to, ErrorCode code, const std::string& message, const std::string& reply_to,
+             std::string_view command) const;
+  const Workflow& workflow(const std::string& platform) const;
+
+  const Deployment& deployment_;
+  GridLocator locator_;
+  const Clock& clock_;
+  std::string name_;
+  IdGenerator ids_;
+  std::map<std::string, Incident> incidents_;
+  std::map<std::string, Order> orders_;
+  std::map<std::string, std::string> incident_of_report_;  // source + "/" + report id -> incident
+  // Merge candidates: family -> ~1 km cell -> incident ids.
+  std::map<std::string, std::map<std::pair<int, int>, std::vector<std::string>>> merge_cells_;
+  using Deadline = std::pair<std::int64_t, std::string>;  // wall ms, order id
+  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
+  std::map<std::string, std::uint64_t> counters_;
+};
+
+}  // namespace liandong::router

@@ -1,0 +1,460 @@
+// The router's decisions on a small hand-made deployment, driven by a manual clock: routing,
+// multi-agency dispatch, idempotency, escalation, decline, merge and unlink, transfer, refused
+// transitions, triage, and replay after a restart.
+#include <catch2/catch.hpp>
+
+#include "core/codec.hpp"
+#include "services/router/router_core.hpp"
+#include "services/router/router_events.hpp"
+
+using namespace liandong;
+using namespace liandong::router;
+
+namespace {
+
+Grid square(const std::string& id, double lat, double lon, const std::string& police) {
+  Grid g;
+  g.id = id;
+  g.zone = "Z1";
+  g.town = "jiyang";
+  g.polygon = {{lat, lon}, {lat, lon + 0.01}, {lat + 0.01, lon + 0.01}, {lat + 0.01, lon}};
+  g.units = {{"police", police}, {"fire", "fire.st01"}, {"ems", "ems.st01"}};
+  return g;
+}
+
+Workflow workflow_110() {
+  Workflow w;
+  w.platform = "110";
+  w.states = {"dispatched", "accepted", "en_route", "on_scene", "resolved", "closed"};
+  w.transitions = {{"dispatched", {"accepted"}}, {"accepted", {"en_route"}}, {"en_route", {"on_scene"}},
+                   {"on_scene", {"resolved"}}, {"resolved", {"closed"}}};
+  return w;
+}
+
+Workflow workflow_96345() {
+  Workflow w;
+  w.platform = "96345";
+  w.initial = "assigned";
+  w.states = {"assigned", "accepted", "answered", "called_back", "closed", "returned"};
+  w.transitions = {{"assigned", {"accepted", "returned"}}, {"accepted", {"answered", "returned"}},
+                   {"answered", {"called_back"}}, {"called_back", {"closed"}}};
+  return w;
+}
+
+Deployment small_city() {
+  Deployment d;
+  auto unit = [&](const std::string& id, const std::string& agency, double lat, double lon) {
+    d.units[id] = Unit{id, agency, id, "jiyang", GeoPoint{lat, lon}};
+  };
+  unit("police.ps01", "police", 29.705, 120.205);
+  unit("police.ps02", "police", 29.715, 120.215);
+  unit("police.ps03", "police", 29.900, 120.500);
+  unit("fire.st01", "fire", 29.71, 120.21);
+  unit("ems.st01", "ems", 29.71, 120.21);
+  unit("dept.water", "dept", 29.71, 120.21);
+  unit("supervisor.110", "supervisor", 29.71, 120.21);
+  unit("supervisor.96345", "supervisor", 29.71, 120.21);
+  unit("command.centre", "command", 29.71, 120.21);
+  for (auto g : {square("GA", 29.70, 120.20, "police.ps01"), square("GB", 29.70, 120.21, "police.ps01"),
+                 square("GC", 29.71, 120.20, "police.ps02"), square("GD", 29.71, 120.21, "police.ps02")}) {
+    d.grids[g.id] = g;
+  }
+  d.households["H1"] = Household{"H1", "13800000001", "GD", {}};
+  d.categories["fire.building"] = {"fire.building", "fire", 1};
+  d.categories["traffic.accident"] = {"traffic.accident", "traffic", 2};
+  d.categories["crime.theft"] = {"crime.theft", "crime", 3};
+  d.categories["utility.water_leak"] = {"utility.water_leak", "utility", 3};
+  const std::vector<std::string> police_ladder = {"next.police", "supervisor", "command"};
+  d.rules = {
+      {"multi-agency accident", "traffic.accident", "*", 1, 1,
+       {{"grid.police", 30'000, police_ladder}, {"grid.fire", 30'000, {"supervisor"}}, {"grid.ems", 30'000, {"supervisor"}}}},
+      {"fire", "fire.*", "*", 1, 4, {{"grid.fire", 30'000, {"supervisor", "command"}}, {"grid.police", 30'000, police_ladder}}},
+      {"water leaks to the water department", "utility.*", "96345", 1, 4, {{"dept.water", 3'600'000, {"supervisor"}}}},
+      {"police by default on 110", "*", "110", 1, 4, {{"grid.police", 30'000, police_ladder}}},
+  };
+  d.workflows["110"] = workflow_110();
+  d.workflows["96345"] = workflow_96345();
+  d.merge_windows["fire"] = {300, 30 * 60'000};
+  d.supervisors = {{"110", "supervisor.110"}, {"96345", "supervisor.96345"}};
+  d.supervisor_ack_deadline_ms = 60'000;
+  return d;
+}
+
+v1::IncidentReport report(const std::string& id, const std::string& category, double lat = 29.705,
+                          double lon = 120.205, const std::string& source = "110") {
+  v1::IncidentReport r;
+  r.report_id = id;
+  r.source = source;
+  r.category = category;
+  r.location = v1::Location{lat, lon};
+  r.reported_at_ms = 1'790'000'000'000;
+  return r;
+}
+
+std::vector<v1::DispatchOrder> orders_in(const Decision& d) {
+  std::vector<v1::DispatchOrder> out;
+  for (const auto& s : d.after_durable) {
+    if (s.command == "DISPATCH_ORDER") {
+      auto o = decode_body<v1::DispatchOrder>(s.body);
+      REQUIRE(o.ok());
+      REQUIRE(s.to == unit_peer(o->unit));
+      out.push_back(*o);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> units_of(const Decision& d) {
+  std::vector<std::string> out;
+  for (const auto& o : orders_in(d)) out.push_back(o.unit);
+  return out;
+}
+
+v1::ReportAck ack_in(const Decision& d) {
+  for (const auto& s : d.after_durable) {
+    if (s.command == "REPORT_ACK") {
+      auto a = decode_body<v1::ReportAck>(s.body);
+      REQUIRE(a.ok());
+      return *a;
+    }
+  }
+  FAIL("no REPORT_ACK in the decision");
+  return {};
+}
+
+v1::Error error_in(const Decision& d) {
+  REQUIRE(d.now.size() == 1);
+  REQUIRE(d.now[0].command == "ERROR");
+  REQUIRE(d.events.empty());
+  auto e = decode_body<v1::Error>(d.now[0].body);
+  REQUIRE(e.ok());
+  return *e;
+}
+
+std::vector<std::string> types_of(const Decision& d) {
+  std::vector<std::string> out;
+  for (const auto& e : d.events) out.push_back(e.type);
+  return out;
+}
+
+struct Fixture {
+  ManualClock clock{1'790'000'000'000};
+  Deployment deployment = small_city();
+  RouterCore core{deployment, clock};
+};
+
+}  // namespace
+
+TEST_CASE("a report is routed by rule to its grid's units, acknowledged after its events", "[unit][router]") {
+  Fixture f;
+  auto d = f.core.on_report("gw-110", "m1", report("r1", "fire.building"));
+  CHECK(types_of(d) == std::vector<std::string>{"incident.reported", "order.dispatched", "order.dispatched"});
+  CHECK(units_of(d) == std::vector<std::string>{"fire.st01", "police.ps01"});
+  CHECK(d.now.empty());
+  auto ack = ack_in(d);
+  CHECK(ack.report_id == "r1");
+  CHECK_FALSE(ack.duplicate);
+  CHECK(ack.state == "dispatched");
+  CHECK(d.after_durable.front().command == "REPORT_ACK");
+  CHECK(d.after_durable.front().to == "gw-110");
+  const auto orders = orders_in(d);
+  CHECK(orders[0].ack_deadline_ms == f.clock.wall_ms() + 30'000);
+  CHECK(orders[0].grid == "GA");
+  CHECK(orders[0].priority == 1);
+  for (const auto& e : d.events) CHECK(e.incident_id == ack.incident_id);
+}
+
+TEST_CASE("routing table over the small city", "[unit][router]") {
+  struct Row {
+    std::string category, source;
+    double lat, lon;
+    std::vector<std::string> units;
+    std::optional<std::int64_t> priority = std::nullopt;
+  };
+  const std::vector<Row> table = {
+      {"traffic.accident", "110", 29.705, 120.205, {"police.ps01", "fire.st01", "ems.st01"}, 1},
+      {"traffic.accident", "110", 29.715, 120.215, {"police.ps02", "fire.st01", "ems.st01"}, 1},
+      {"traffic.accident", "110", 29.715, 120.215, {"police.ps02"}},  // default P2: police only
+      {"fire.building", "96345", 29.715, 120.205, {"fire.st01", "police.ps02"}},
+      {"crime.theft", "110", 29.705, 120.215, {"police.ps01"}},
+      {"utility.water_leak", "96345", 29.705, 120.205, {"dept.water"}},
+      {"utility.water_leak", "110", 29.705, 120.205, {"police.ps01"}},      // 110 default rule
+      {"crime.theft", "96345", 29.705, 120.205, {"supervisor.96345"}},       // no rule: triage
+  };
+  int n = 0;
+  for (const auto& row : table) {
+    Fixture f;
+    INFO(row.category << " from " << row.source);
+    auto r = report("r" + std::to_string(n++), row.category, row.lat, row.lon, row.source);
+    r.priority = row.priority;
+    CHECK(units_of(f.core.on_report("gw", "m", r)) == row.units);
+  }
+}
+
+TEST_CASE("an explicit priority wins over the category's default and changes the rule", "[unit][router]") {
+  Fixture f;
+  auto r = report("r1", "traffic.accident");
+  auto d = f.core.on_report("gw", "m", r);
+  CHECK(units_of(d) == std::vector<std::string>{"police.ps01"});  // P2 default: police only
+  r.report_id = "r2";
+  r.priority = 1;
+  r.location = v1::Location{29.715, 120.215};
+  d = f.core.on_report("gw", "m", r);
+  CHECK(units_of(d) == std::vector<std::string>{"police.ps02", "fire.st01", "ems.st01"});
+}
+
+TEST_CASE("the same report id twice is the same incident, dispatched once", "[unit][router]") {
+  Fixture f;
+  auto first = f.core.on_report("gw-110", "m1", report("r1", "crime.theft"));
+  auto again = f.core.on_report("gw-110", "m2", report("r1", "crime.theft"));
+  CHECK(again.events.empty());
+  CHECK(orders_in(again).empty());
+  auto ack = ack_in(again);
+  CHECK(ack.duplicate);
+  CHECK(ack.incident_id == ack_in(first).incident_id);
+  // The same id from another platform is another report.
+  auto other = f.core.on_report("gw-96345", "m3", report("r1", "crime.theft", 29.705, 120.205, "96345"));
+  CHECK(ack_in(other).incident_id != ack.incident_id);
+}
+
+TEST_CASE("an order not accepted in time climbs the ladder, each step an event", "[unit][router]") {
+  Fixture f;
+  auto d = f.core.on_report("gw", "m", report("r1", "crime.theft"));
+  REQUIRE(units_of(d) == std::vector<std::string>{"police.ps01"});
+  const auto incident_id = ack_in(d).incident_id;
+  CHECK(f.core.on_tick().empty());
+  f.clock.advance(29'999);
+  CHECK(f.core.on_tick().empty());
+  f.clock.advance(1);
+  auto step1 = f.core.on_tick();
+  CHECK(types_of(step1) == std::vector<std::string>{"order.escalated", "order.dispatched"});
+  CHECK(units_of(step1) == std::vector<std::string>{"police.ps02"});  // the nearest other police unit
+  CHECK(orders_in(step1)[0].rung == 1);
+  f.clock.advance(30'000);
+  CHECK(units_of(f.core.on_tick()) == std::vector<std::string>{"supervisor.110"});
+  f.clock.advance(60'000);
+  CHECK(units_of(f.core.on_tick()) == std::vector<std::string>{"command.centre"});
+  f.clock.advance(60'000);
+  // Past the top of the ladder the command centre is asked again: never left with nobody.
+  CHECK(units_of(f.core.on_tick()) == std::vector<std::string>{"command.centre"});
+  auto view = f.core.view(incident_id);
+  REQUIRE(view.has_value());
+  CHECK(view->orders.size() == 5);
+  CHECK(view->orders[0].state == "escalated");
+}
+
+TEST_CASE("an accepted order does not escalate; a late accept after escalation is refused", "[unit][router]") {
+  Fixture f;
+  auto d = f.core.on_report("gw", "m", report("r1", "crime.theft"));
+  const auto order = orders_in(d)[0];
+  auto accepted = f.core.on_order_ack("unit:police.ps01", "a1", v1::OrderAck{order.order_id, "police.ps01", true, std::nullopt});
+  CHECK(types_of(accepted) == std::vector<std::string>{"order.accepted"});
+  REQUIRE(accepted.after_durable.size() == 1);
+  CHECK(accepted.after_durable[0].command == "RECEIPT");
+  f.clock.advance(120'000);
+  CHECK(f.core.on_tick().empty());
+  // A retry of the same accept is answered again, without a new event.
+  auto retry = f.core.on_order_ack("unit:police.ps01", "a2", v1::OrderAck{order.order_id, "police.ps01", true, std::nullopt});
+  CHECK(retry.events.empty());
+  CHECK(decode_body<v1::Receipt>(retry.after_durable.at(0).body)->duplicate);
+
+  auto d2 = f.core.on_report("gw", "m", report("r2", "crime.theft", 29.715, 120.215));
+  const auto late = orders_in(d2)[0];
+  f.clock.advance(30'000);
+  REQUIRE_FALSE(f.core.on_tick().empty());
+  auto refused = f.core.on_order_ack("unit:police.ps02", "a3", v1::OrderAck{late.order_id, "police.ps02", true, std::nullopt});
+  auto err = error_in(refused);
+  CHECK(err.name == "INVALID_TRANSITION");
+  CHECK_THAT(err.message, Catch::Contains("escalated"));
+}
+
+TEST_CASE("a decline escalates at once with its reason", "[unit][router]") {
+  Fixture f;
+  auto d = f.core.on_report("gw", "m", report("r1", "crime.theft"));
+  const auto order = orders_in(d)[0];
+  auto declined = f.core.on_order_ack("unit:police.ps01", "x", v1::OrderAck{order.order_id, "police.ps01", false,
+                                                                             std::string("all cars out")});
+  CHECK(types_of(declined) == std::vector<std::string>{"order.declined", "order.escalated", "order.dispatched"});
+  auto next = orders_in(declined);
+  REQUIRE(next.size() == 1);
+  CHECK(next[0].unit == "police.ps02");
+  CHECK_THAT(*next[0].reason, Catch::Contains("all cars out"));
+}
+
+TEST_CASE("unknown ids and wrong units are refused with a clear error", "[unit][router]") {
+  Fixture f;
+  auto d = f.core.on_report("gw", "m", report("r1", "crime.theft"));
+  const auto order = orders_in(d)[0];
+  CHECK(error_in(f.core.on_order_ack("u", "x", v1::OrderAck{"nope", "police.ps01", true, std::nullopt})).name == "UNKNOWN_ID");
+  auto wrong = error_in(f.core.on_order_ack("u", "x", v1::OrderAck{order.order_id, "police.ps02", true, std::nullopt}));
+  CHECK(wrong.name == "FORBIDDEN");
+  CHECK_THAT(wrong.message, Catch::Contains("police.ps01"));
+  v1::StatusUpdate u;
+  u.update_id = "u1";
+  u.incident_id = "nope";
+  u.state = "en_route";
+  u.at_ms = 1;
+  CHECK(error_in(f.core.on_status("u", "x", u)).name == "UNKNOWN_ID");
+  CHECK(error_in(f.core.on_transfer("u", "x", v1::Transfer{"t", "nope", "96345", std::nullopt})).name == "UNKNOWN_ID");
+  CHECK(error_in(f.core.on_unlink("u", "x", v1::IncidentUnlink{"q", "nope"})).name == "UNKNOWN_ID");
+}
+
+TEST_CASE("status changes follow the platform's workflow; others are refused naming the allowed ones",
+          "[unit][router]") {
+  Fixture f;
+  auto d = f.core.on_report("gw", "m", report("r1", "crime.theft"));
+  const auto order = orders_in(d)[0];
+  const auto incident = ack_in(d).incident_id;
+  auto status = [&](const std::string& id, const std::string& state) {
+    v1::StatusUpdate u;
+    u.update_id = id;
+    u.incident_id = incident;
+    u.unit = "police.ps01";
+    u.order_id = order.order_id;
+    u.state = state;
+    u.at_ms = 1;
+    return f.core.on_status("unit:police.ps01", id, u);
+  };
+  auto early = error_in(status("s0", "on_scene"));
+  CHECK(early.name == "INVALID_TRANSITION");
+  CHECK_THAT(early.message, Catch::Contains("'dispatched'") && Catch::Contains("allowed next: accepted"));
+  f.core.on_order_ack("unit:police.ps01", "a", v1::OrderAck{order.order_id, "police.ps01", true, std::nullopt});
+  CHECK(types_of(status("s1", "en_route")) == std::vector<std::string>{"order.status"});
+  CHECK(f.core.incident(incident)->state == "en_route");
+  auto skip = error_in(status("s2", "closed"));
+  CHECK_THAT(skip.message, Catch::Contains("allowed next: on_scene"));
+  CHECK(status("s1", "en_route").events.empty());  // the same update id again: recorded once
+  for (const auto& [id, state] : std::vector<std::pair<std::string, std::string>>{
+           {"s3", "on_scene"}, {"s4", "resolved"}, {"s5", "closed"}}) {
+    CHECK_FALSE(status(id, state).events.empty());
+  }
+  CHECK(f.core.incident(incident)->state == "closed");
+  CHECK_THAT(error_in(status("s6", "en_route")).message, Catch::Contains("is final"));
+}
+
+TEST_CASE("a duplicate report nearby is linked, not dispatched; unlinking routes it", "[unit][router]") {
+  Fixture f;
+  auto first = f.core.on_report("gw-110", "m", report("r1", "fire.building", 29.7050, 120.2050));
+  auto second = f.core.on_report("gw-watch", "m", report("r2", "fire.building", 29.7060, 120.2052, "96345"));
+  CHECK(types_of(second) == std::vector<std::string>{"incident.reported", "incident.linked"});
+  CHECK(orders_in(second).empty());
+  auto ack = ack_in(second);
+  CHECK(ack.merged_into == ack_in(first).incident_id);
+  CHECK(ack.state == "merged");
+  CHECK(f.core.incident(ack_in(first).incident_id)->linked == std::vector<std::string>{ack.incident_id});
+  // Too far away, or too late: a new incident.
+  CHECK(orders_in(f.core.on_report("g", "m", report("r3", "fire.building", 29.7150, 120.2150))).size() == 2);
+  f.clock.advance(31 * 60'000);
+  auto late = report("r4", "fire.building", 29.7050, 120.2050);
+  late.reported_at_ms += 31 * 60'000;
+  CHECK(orders_in(f.core.on_report("g", "m", late)).size() == 2);
+
+  auto unlinked = f.core.on_unlink("cli-1", "u", v1::IncidentUnlink{"q1", ack.incident_id});
+  CHECK(types_of(unlinked).front() == "incident.unlinked");
+  CHECK(units_of(unlinked) == std::vector<std::string>{"fire.st01", "police.ps01"});
+  CHECK(f.core.incident(ack_in(first).incident_id)->linked.empty());
+  CHECK(error_in(f.core.on_unlink("cli-1", "u", v1::IncidentUnlink{"q2", ack.incident_id})).name == "INVALID_TRANSITION");
+}
+
+TEST_CASE("a transfer keeps the incident and its history, withdraws old orders, routes anew", "[unit][router]") {
+  Fixture f;
+  auto d = f.core.on_report("gw-110", "m", report("r1", "utility.water_leak"));
+  const auto incident = ack_in(d).incident_id;
+  REQUIRE(units_of(d) == std::vector<std::string>{"police.ps01"});
+  auto t = f.core.on_transfer("gw-110", "m", v1::Transfer{"t1", incident, "96345", std::string("not a police matter")});
+  CHECK(types_of(t) == std::vector<std::string>{"order.closed", "incident.transferred", "order.dispatched"});
+  CHECK(units_of(t) == std::vector<std::string>{"dept.water"});
+  CHECK(orders_in(t)[0].source == "96345");
+  bool told = false;
+  for (const auto& s : t.after_durable) told = told || (s.command == "STATUS_UPDATE" && s.to == "unit:police.ps01");
+  CHECK(told);
+  const Incident* inc = f.core.incident(incident);
+  CHECK(inc->source == "96345");
+  CHECK(inc->state == "assigned");  // the 96345 workflow's first state
+  CHECK(inc->order_ids.size() == 2);
+  CHECK(f.core.on_transfer("gw-110", "m", v1::Transfer{"t1", incident, "96345", std::nullopt}).events.empty());
+  CHECK(error_in(f.core.on_transfer("gw", "m", v1::Transfer{"t2", incident, "96345", std::nullopt})).name ==
+        "INVALID_TRANSITION");
+}
+
+TEST_CASE("nothing is dropped: unknown category, no location, unknown grid go to triage", "[unit][router]") {
+  Fixture f;
+  auto unknown = f.core.on_report("gw", "m", report("r1", "alien.landing"));
+  CHECK(units_of(unknown) == std::vector<std::string>{"supervisor.110"});
+  CHECK_THAT(*orders_in(unknown)[0].reason, Catch::Contains("unknown category 'alien.landing'"));
+  CHECK(ack_in(unknown).state == "dispatched");
+
+  auto nowhere = report("r2", "crime.theft");
+  nowhere.location.reset();
+  CHECK_THAT(*orders_in(f.core.on_report("gw", "m", nowhere))[0].reason, Catch::Contains("no location"));
+  auto bad_grid = report("r3", "crime.theft");
+  bad_grid.location.reset();
+  bad_grid.grid = "G-NOPE";
+  CHECK_THAT(*orders_in(f.core.on_report("gw", "m", bad_grid))[0].reason, Catch::Contains("unknown grid 'G-NOPE'"));
+
+  auto household = report("r4", "crime.theft");
+  household.location.reset();
+  household.household = "H1";
+  CHECK(units_of(f.core.on_report("gw", "m", household)) == std::vector<std::string>{"police.ps02"});
+
+  // A point on no grid goes to the nearest grid, flagged.
+  auto off_map = f.core.on_report("gw", "m", report("r5", "crime.theft", 29.7305, 120.2050));
+  CHECK(units_of(off_map) == std::vector<std::string>{"police.ps02"});
+  auto view = f.core.view(ack_in(off_map).incident_id);
+  REQUIRE(view->location_note.has_value());
+  CHECK_THAT(*view->location_note, Catch::Contains("nearest grid GC"));
+}
+
+TEST_CASE("a unit that is not connected is escalated at once", "[unit][router]") {
+  Fixture f;
+  auto d = f.core.on_report("gw", "m", report("r1", "crime.theft"));
+  auto esc = f.core.on_unreachable(orders_in(d)[0].order_id);
+  CHECK(units_of(esc) == std::vector<std::string>{"police.ps02"});
+  CHECK_THAT(*orders_in(esc)[0].reason, Catch::Contains("not connected"));
+  CHECK(f.core.on_unreachable(orders_in(d)[0].order_id).empty());  // already escalated
+}
+
+TEST_CASE("replaying the log rebuilds the same state, re-sends only unaccepted orders, re-arms deadlines",
+          "[unit][router]") {
+  Fixture f;
+  std::vector<v1::AuditEvent> log;
+  auto keep = [&](const Decision& d) { log.insert(log.end(), d.events.begin(), d.events.end()); };
+  auto a = f.core.on_report("gw", "m", report("r1", "crime.theft"));
+  keep(a);
+  keep(f.core.on_order_ack("u", "x", v1::OrderAck{orders_in(a)[0].order_id, "police.ps01", true, std::nullopt}));
+  auto b = f.core.on_report("gw", "m", report("r2", "fire.building", 29.715, 120.215));
+  keep(b);
+  keep(f.core.on_report("gw", "m", report("r3", "fire.building", 29.7151, 120.2151)));  // merged into r2
+  f.clock.advance(10'000);
+
+  RouterCore restarted(f.deployment, f.clock);
+  std::int64_t seq = 0;
+  for (const auto& e : log) {
+    v1::StoredEvent s;
+    s.seq = ++seq;
+    s.event_id = e.event_id;
+    s.incident_id = e.incident_id;
+    s.type = e.type;
+    s.actor = e.actor;
+    s.at_ms = e.at_ms;
+    s.body = e.body;
+    REQUIRE(restarted.apply_stored(s).ok());
+  }
+  for (const auto& id : {ack_in(a).incident_id, ack_in(b).incident_id}) {
+    auto before = f.core.view(id);
+    auto after = restarted.view(id);
+    REQUIRE(after.has_value());
+    CHECK(encode_body(*after) == encode_body(*before));
+  }
+  auto resend = restarted.resend_pending();
+  std::vector<std::string> units;
+  for (const auto& s : resend) units.push_back(decode_body<v1::DispatchOrder>(s.body)->unit);
+  std::sort(units.begin(), units.end());
+  CHECK(units == std::vector<std::string>{"fire.st01", "police.ps02"});  // the accepted ps01 order is not re-sent
+  // The same report again after the restart is still the same incident.
+  CHECK(ack_in(restarted.on_report("gw", "m", report("r1", "crime.theft"))).duplicate);
+  // Deadlines come from the log: 20 s after the restart, b's orders escalate.
+  CHECK(restarted.on_tick().empty());
+  f.clock.advance(20'000);
+  CHECK(units_of(restarted.on_tick()).size() == 2);
+}
