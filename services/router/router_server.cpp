@@ -1,0 +1,258 @@
+#include "services/router/router_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/codec.hpp"
+
+namespace liandong::router {
+
+RouterServer::RouterServer(BusClient& client, RouterCore& core, const Deployment& deployment, const Clock& clock,
+                           RouterServerOptions options)
+    : client_(client),
+      core_(core),
+      deployment_(deployment),
+      clock_(clock),
+      options_(std::move(options)),
+      pipeline_(options_.audit_retry_ms),
+      inbox_([this](const Envelope& e) { return priority_of(e); }),
+      started_at_(clock.monotonic_ms()) {}
+
+int RouterServer::priority_of(const Envelope& e) const {
+  // Audit acknowledgements and errors first: they release work already decided.
+  if (e.command == v1::AuditAck::kCommand || e.command == v1::Error::kCommand) return 0;
+  if (e.command == v1::IncidentReport::kCommand) {
+    auto r = decode_body<v1::IncidentReport>(e.body);
+    if (!r.ok()) return 1;  // refuse it quickly
+    if (r->priority) return static_cast<int>(*r->priority);
+    auto c = deployment_.categories.find(r->category);
+    return c == deployment_.categories.end() ? 2 : c->second.default_priority;
+  }
+  if (e.command == v1::OrderAck::kCommand) {
+    auto a = decode_body<v1::OrderAck>(e.body);
+    if (!a.ok()) return 1;
+    if (const Order* o = core_.order(a->order_id)) return static_cast<int>(core_.incident(o->incident_id)->priority);
+    return 1;
+  }
+  if (e.command == v1::StatusUpdate::kCommand) {
+    auto u = decode_body<v1::StatusUpdate>(e.body);
+    if (u.ok()) {
+      if (const Incident* i = core_.incident(u->incident_id)) return static_cast<int>(i->priority);
+    }
+    return 1;
+  }
+  return 5;
+}
+
+template <class M>
+bool RouterServer::decode_or_refuse(const Envelope& envelope, M& out) {
+  auto decoded = decode_body<M>(envelope.body);
+  if (decoded.ok()) {
+    out = std::move(*decoded);
+    return true;
+  }
+  ++counters_["bad_messages"];
+  v1::Error err;
+  err.code = static_cast<std::uint32_t>(decoded.status().code());
+  err.name = std::string(error_name(decoded.status().code()));
+  err.message = decoded.status().message();
+  err.reply_to = envelope.message_id;
+  err.command = envelope.command;
+  client_.send_message(envelope.peer, err);
+  return false;
+}
+
+void RouterServer::send(const Send& message) {
+  // A dispatch order's message id is its order id, so an UNROUTABLE answer names the order.
+  client_.send(message.to, message.command, message.body, message.order_id);
+}
+
+void RouterServer::send_events(const std::vector<v1::AuditEvent>& events) {
+  // The message id is the event id: an ERROR for it then names the event to retry.
+  for (const auto& e : events) client_.send_message(options_.audit, e, e.event_id);
+}
+
+void RouterServer::emit(Decision decision) {
+  for (const auto& m : decision.now) send(m);
+  auto out = pipeline_.submit(std::move(decision), clock_.monotonic_ms());
+  send_events(out.append);
+  for (const auto& m : out.release) send(m);
+}
+
+Status RouterServer::replay() {
+  std::int64_t from = 1;
+  int page = 0;
+  Millis deadline = clock_.monotonic_ms() + options_.replay_timeout_ms;
+  Millis last_warning = 0;
+  while (true) {
+    const std::string query_id = "replay-" + std::to_string(++page);
+    v1::AuditQuery q;
+    q.query_id = query_id;
+    q.from_seq = from;
+    q.limit = options_.replay_page;
+    client_.send_message(options_.audit, q);
+    const Millis asked = clock_.monotonic_ms();
+    bool answered = false;
+    bool complete = false;
+    Millis patience = 2000;  // shortened to a pause before asking again when the audit is not there
+    while (!answered && clock_.monotonic_ms() - asked < patience) {
+      auto env = client_.receive(100);
+      if (!env) continue;
+      if (env->command == v1::AuditEvents::kCommand && env->peer == options_.audit) {
+        auto events = decode_body<v1::AuditEvents>(env->body);
+        if (!events.ok() || events->query_id != query_id) continue;
+        for (const auto& e : events->events) {
+          if (auto s = core_.apply_stored(e); !s.ok()) return s;
+          from = e.seq + 1;
+          ++replayed_;
+        }
+        answered = true;
+        complete = events->complete;
+      } else if (env->command == v1::Error::kCommand) {
+        auto err = decode_body<v1::Error>(env->body);
+        if (err.ok() && err->command == v1::AuditQuery::kCommand) {
+          patience = std::min<Millis>(patience, clock_.monotonic_ms() - asked + 200);  // not there yet
+          continue;
+        }
+        inbox_.push(std::move(*env));
+      } else {
+        inbox_.push(std::move(*env));  // work that arrived during replay is kept for the loop
+      }
+    }
+    if (answered) {
+      deadline = clock_.monotonic_ms() + options_.replay_timeout_ms;  // progress: the clock restarts
+      if (complete) break;
+      continue;
+    }
+    if (clock_.monotonic_ms() >= deadline) {
+      return {ErrorCode::kUnavailable, "the audit service '" + options_.audit + "' did not answer for " +
+                                           std::to_string(options_.replay_timeout_ms / 1000) +
+                                           " s; the router cannot start without the log"};
+    }
+    if (clock_.monotonic_ms() - last_warning > 5000) {
+      spdlog::warn("waiting for the audit service '{}' to replay the log from seq {}", options_.audit, from);
+      last_warning = clock_.monotonic_ms();
+    }
+  }
+  const auto resend = core_.resend_pending();
+  spdlog::info("replayed {} events: {} open incidents, {} orders re-sent", replayed_, core_.open_incidents(),
+               resend.size());
+  for (const auto& m : resend) send(m);
+  return Status::Ok();
+}
+
+void RouterServer::handle_error(const Envelope& envelope) {
+  auto err = decode_body<v1::Error>(envelope.body);
+  if (!err.ok()) return;
+  const std::string command = err->command.value_or("");
+  const std::string reply_to = err->reply_to.value_or("");
+  if (command == v1::AuditEvent::kCommand) {
+    ++counters_["audit_refusals"];
+    spdlog::warn("audit did not store event {}: {} {} (will retry)", reply_to, err->name, err->message);
+    pipeline_.refused(reply_to, clock_.monotonic_ms());
+    return;
+  }
+  if (command == v1::DispatchOrder::kCommand && err->code == static_cast<std::uint32_t>(ErrorCode::kUnroutable)) {
+    emit(core_.on_unreachable(reply_to));
+    return;
+  }
+  spdlog::warn("{} refused {} {}: {} {}", envelope.peer.empty() ? "broker" : envelope.peer, command, reply_to,
+               err->name, err->message);
+}
+
+void RouterServer::answer_stats(const Envelope& envelope) {
+  v1::StatsReply reply;
+  reply.service = "router";
+  reply.uptime_ms = clock_.monotonic_ms() - started_at_;
+  reply.counters = core_.counters();
+  for (const auto& [k, v] : counters_) reply.counters[k] = v;
+  reply.counters["open_incidents"] = core_.open_incidents();
+  reply.counters["replayed_events"] = static_cast<std::uint64_t>(replayed_);
+  reply.counters["events_awaiting_audit"] = pipeline_.unacknowledged();
+  reply.counters["decisions_held"] = pipeline_.held_decisions();
+  client_.send_message(envelope.peer, reply);
+}
+
+void RouterServer::handle(const Envelope& e) {
+  const std::string& c = e.command;
+  if (c == v1::AuditAck::kCommand) {
+    auto ack = decode_body<v1::AuditAck>(e.body);
+    if (!ack.ok()) return;
+    auto out = pipeline_.acknowledged(ack->event_id);
+    for (const auto& m : out.release) send(m);
+    return;
+  }
+  if (c == v1::Error::kCommand) return handle_error(e);
+  if (c == v1::IncidentReport::kCommand) {
+    v1::IncidentReport r;
+    if (decode_or_refuse(e, r)) emit(core_.on_report(e.peer, e.message_id, r));
+    return;
+  }
+  if (c == v1::OrderAck::kCommand) {
+    v1::OrderAck a;
+    if (decode_or_refuse(e, a)) emit(core_.on_order_ack(e.peer, e.message_id, a));
+    return;
+  }
+  if (c == v1::StatusUpdate::kCommand) {
+    v1::StatusUpdate u;
+    if (decode_or_refuse(e, u)) emit(core_.on_status(e.peer, e.message_id, u));
+    return;
+  }
+  if (c == v1::Transfer::kCommand) {
+    v1::Transfer t;
+    if (decode_or_refuse(e, t)) emit(core_.on_transfer(e.peer, e.message_id, t));
+    return;
+  }
+  if (c == v1::IncidentUnlink::kCommand) {
+    v1::IncidentUnlink u;
+    if (decode_or_refuse(e, u)) emit(core_.on_unlink(e.peer, e.message_id, u));
+    return;
+  }
+  if (c == v1::IncidentQuery::kCommand) {
+    v1::IncidentQuery q;
+    if (!decode_or_refuse(e, q)) return;
+    if (auto view = core_.view(q.incident_id)) {
+      client_.send_message(e.peer, v1::IncidentInfo{q.query_id, *view});
+    } else {
+      v1::Error err{static_cast<std::uint32_t>(ErrorCode::kUnknownId), "UNKNOWN_ID",
+                    "no incident '" + q.incident_id + "'", e.message_id, c};
+      client_.send_message(e.peer, err);
+    }
+    return;
+  }
+  if (c == v1::IncidentsQuery::kCommand) {
+    v1::IncidentsQuery q;
+    if (!decode_or_refuse(e, q)) return;
+    const std::int64_t limit = std::clamp<std::int64_t>(q.limit.value_or(100), 1, 1000);
+    client_.send_message(e.peer, core_.list(q.query_id, q.state, limit));
+    return;
+  }
+  if (c == v1::Stats::kCommand) return answer_stats(e);
+  if (c == v1::ReportAck::kCommand || c == v1::Receipt::kCommand || c == v1::AuditEvents::kCommand) return;
+  v1::Error err{static_cast<std::uint32_t>(ErrorCode::kUnknownCommand), "UNKNOWN_COMMAND",
+                "the router does not handle '" + c + "'", e.message_id, c};
+  client_.send_message(e.peer, err);
+}
+
+bool RouterServer::run(const std::atomic<bool>& stop) {
+  while (!stop.load()) {
+    // Sleep no longer than the next acknowledgement deadline.
+    Millis wait = inbox_.empty() ? 50 : 0;
+    if (auto due = core_.next_deadline()) wait = std::clamp<Millis>(*due - clock_.wall_ms(), 0, wait);
+    auto env = client_.receive(wait);
+    for (std::size_t n = 0; env && n < options_.max_drain; ++n) {
+      if (env->command == v1::Disconnect::kCommand && env->peer.empty()) {
+        spdlog::error("another process registered as '{}'; this one stops", client_.name());
+        return false;
+      }
+      inbox_.push(std::move(*env));
+      env = client_.receive(0);
+    }
+    if (env) inbox_.push(std::move(*env));
+    while (!inbox_.empty()) handle(inbox_.pop());
+    emit(core_.on_tick());
+    send_events(pipeline_.due(clock_.monotonic_ms()));
+  }
+  return true;
+}
+
+}  // namespace liandong::router

@@ -1,0 +1,63 @@
+// The router's bus side: replays the audit log into the core at start, then one loop that
+// drains the socket into the priority inbox, hands each message to the core, appends the core's
+// events to the audit log and releases its messages once they are durable.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <string>
+
+#include "core/bus_client.hpp"
+#include "core/clock.hpp"
+#include "core/status.hpp"
+#include "services/router/audit_pipeline.hpp"
+#include "services/router/router_core.hpp"
+#include "services/router/router_inbox.hpp"
+
+namespace liandong::router {
+
+struct RouterServerOptions {
+  std::string audit = "audit";         // the audit service's peer name
+  Millis replay_timeout_ms = 60'000;   // give up starting when the log cannot be read for this long
+  Millis audit_retry_ms = 1000;        // resend an unacknowledged event after this long
+  std::size_t max_drain = 1000;        // messages taken from the socket per turn
+  std::int64_t replay_page = 10'000;
+};
+
+class RouterServer {
+ public:
+  RouterServer(BusClient& client, RouterCore& core, const Deployment& deployment, const Clock& clock,
+               RouterServerOptions options = {});
+
+  // Reads the whole audit log into the core, then re-sends orders still awaiting acceptance.
+  // Messages arriving meanwhile are kept and handled once the loop runs.
+  Status replay();
+  // Runs until `stop`; false when another process took over the router's name.
+  bool run(const std::atomic<bool>& stop);
+
+  std::int64_t replayed_events() const { return replayed_; }
+
+ private:
+  int priority_of(const Envelope& envelope) const;
+  void handle(const Envelope& envelope);
+  void handle_error(const Envelope& envelope);
+  void emit(Decision decision);
+  void send(const Send& message);
+  void send_events(const std::vector<v1::AuditEvent>& events);
+  void answer_stats(const Envelope& envelope);
+  template <class M>
+  bool decode_or_refuse(const Envelope& envelope, M& out);
+
+  BusClient& client_;
+  RouterCore& core_;
+  const Deployment& deployment_;
+  const Clock& clock_;
+  RouterServerOptions options_;
+  AuditPipeline pipeline_;
+  RouterInbox inbox_;
+  std::int64_t replayed_ = 0;
+  Millis started_at_;
+  std::map<std::string, std::uint64_t> counters_;
+};
+
+}  // namespace liandong::router
