@@ -53,13 +53,16 @@ struct Category {
 
 // One unit to dispatch for a matching incident.
 struct DispatchTarget {
-  // Who: "grid.<role>" (the incident's grid's unit of that role, e.g. grid.police), or a unit id.
+  // Who: "grid.<role>" (the incident's grid's unit of that role, e.g. grid.police), "supervisor"
+  // (the platform's duty supervisor), or a unit id.
   std::string unit;
   Millis ack_deadline_ms = 60'000;
   // Rungs after the first choice, tried in order when an order is not accepted in time or is
-  // declined: "next.<agency>" (the nearest unit of that agency not yet tried), "supervisor" (the
-  // source platform's duty supervisor), "command" (the command centre), or a unit id.
+  // declined: "nearest" (the nearest unit of the same agency as the order that missed, not yet
+  // tried), "nearest.<agency>", "supervisor" (the platform's duty supervisor), "command" (the
+  // command centre), or a unit id.
   std::vector<std::string> ladder = {"supervisor", "command"};
+  Millis ladder_ack_deadline_ms = 60'000;  // the deadline of each escalated order
 };
 
 struct RoutingRule {
@@ -96,7 +99,7 @@ struct Deployment {
   std::map<std::string, Household> households;
   std::map<std::string, std::string> household_by_phone;
   std::map<std::string, Category> categories;
-  std::vector<RoutingRule> rules;         // in precedence order: the first match wins
+  std::vector<RoutingRule> rules;         // most specific first: the first match wins
   std::map<std::string, Workflow> workflows;           // by platform
   std::map<std::string, MergeWindow> merge_windows;    // by family; absent: never merged
   std::map<std::string, std::string> supervisors;      // platform -> unit id

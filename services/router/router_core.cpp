@@ -71,14 +71,15 @@ std::size_t RouterCore::open_incidents() const {
 
 // ---- messages ----
 
-Send RouterCore::report_ack(const Incident& incident, const std::string& report_id, bool duplicate) const {
+Send RouterCore::report_ack(const Incident& incident, const std::string& report_id, bool duplicate,
+                            const std::string& to) const {
   v1::ReportAck ack;
   ack.report_id = report_id;
   ack.incident_id = incident.id;
   ack.duplicate = duplicate;
   ack.merged_into = incident.merged_into;
   ack.state = incident.state;
-  return {incident.reporter, std::string(v1::ReportAck::kCommand), encode_body(ack), ""};
+  return {to, std::string(v1::ReportAck::kCommand), encode_body(ack), ""};
 }
 
 Send RouterCore::dispatch_order(const Order& order) const {
@@ -341,7 +342,9 @@ std::optional<std::string> RouterCore::find_merge_target(const IncidentReported&
   if (!point) return std::nullopt;
   const auto [row, col] = merge_cell(*point);
   const int reach = 1 + static_cast<int>(window->second.distance_m / 1000.0);
+  // The nearest qualifying incident wins, then the most recent (merge.toml).
   std::optional<std::string> best;
+  double best_m = 0;
   std::int64_t best_time = 0;
   for (int r = row - reach; r <= row + reach; ++r) {
     for (int c = col - reach; c <= col + reach; ++c) {
@@ -352,9 +355,12 @@ std::optional<std::string> RouterCore::find_merge_target(const IncidentReported&
         if (other.closed() || other.merged_into || other.family != candidate.family) continue;
         if (std::llabs(other.reported_at_ms - candidate.reported_at_ms) > window->second.window_ms) continue;
         auto other_point = incident_point(deployment_, to_point(other.location), other.grid);
-        if (!other_point || distance_m(*point, *other_point) > window->second.distance_m) continue;
-        if (!best || other.reported_at_ms < best_time) {
+        if (!other_point) continue;
+        const double m = distance_m(*point, *other_point);
+        if (m > window->second.distance_m) continue;
+        if (!best || m < best_m || (m == best_m && other.reported_at_ms > best_time)) {
           best = id;
+          best_m = m;
           best_time = other.reported_at_ms;
         }
       }
@@ -375,11 +381,12 @@ std::vector<std::string> RouterCore::ladder_of(const Incident& incident, std::in
   return {"command"};
 }
 
-Millis RouterCore::deadline_of(const Incident& incident, std::int64_t chain) const {
+Millis RouterCore::deadline_of(const Incident& incident, std::int64_t chain, std::int64_t rung) const {
   if (chain >= 0) {
     if (const RoutingRule* rule = find_rule(deployment_, incident.category, incident.source, incident.priority)) {
       if (chain < static_cast<std::int64_t>(rule->targets.size())) {
-        return rule->targets[static_cast<std::size_t>(chain)].ack_deadline_ms;
+        const auto& target = rule->targets[static_cast<std::size_t>(chain)];
+        return rung == 0 ? target.ack_deadline_ms : target.ladder_ack_deadline_ms;
       }
     }
   }
@@ -403,9 +410,11 @@ void RouterCore::dispatch(Decision& d, Incident& incident, const std::string& un
 }
 
 namespace {
-bool is_overseer(const Deployment& d, const std::string& unit) {
-  const Unit* u = d.unit(unit);
-  return unit == d.command_centre || (u != nullptr && (u->agency == "supervisor" || u->agency == "command"));
+// "grid.police" -> "police"; "dept.water" -> "dept": the agency a ladder's "nearest" follows when
+// the first choice never existed.
+std::string agency_of_target(const std::string& target) {
+  if (target.rfind("grid.", 0) == 0) return target.substr(5);
+  return target.substr(0, target.find('.'));
 }
 }  // namespace
 
@@ -425,7 +434,7 @@ void RouterCore::route(Decision& d, Incident& incident) {
   const auto where = incident_point(deployment_, to_point(incident.location), incident.grid);
   for (std::size_t t = 0; t < rule->targets.size(); ++t) {
     const auto& target = rule->targets[t];
-    auto first = resolve_target(deployment_, target.unit, incident.grid);
+    auto first = resolve_target(deployment_, target.unit, incident.grid, incident.source);
     const auto chain = static_cast<std::int64_t>(t);
     if (!first.unit.empty() && !incident.tried_units.contains(first.unit)) {
       dispatch(d, incident, first.unit, chain, 0, target.ack_deadline_ms, "rule '" + rule->name + "': " + first.reason);
@@ -435,10 +444,10 @@ void RouterCore::route(Decision& d, Incident& incident) {
     // The first choice does not exist for this incident: start up the ladder at once.
     bool sent = false;
     for (std::size_t r = 0; r < target.ladder.size() && !sent; ++r) {
-      auto next = resolve_rung(deployment_, target.ladder[r], incident.source, where, incident.tried_units);
+      auto next = resolve_rung(deployment_, target.ladder[r], incident.source, where, incident.tried_units,
+                               agency_of_target(target.unit));
       if (next.unit.empty()) continue;
-      dispatch(d, incident, next.unit, chain, static_cast<std::int64_t>(r + 1),
-               is_overseer(deployment_, next.unit) ? deployment_.supervisor_ack_deadline_ms : target.ack_deadline_ms,
+      dispatch(d, incident, next.unit, chain, static_cast<std::int64_t>(r + 1), target.ladder_ack_deadline_ms,
                "rule '" + rule->name + "': " + first.reason + "; instead " + next.reason);
       sent = true;
     }
@@ -463,10 +472,10 @@ void RouterCore::escalate(Decision& d, const Order& order_ref, const std::string
                                             : ladder[std::min<std::size_t>(static_cast<std::size_t>(rung - 1), ladder.size() - 1)];
     std::set<std::string> tried = inc.tried_units;
     if (step == "supervisor" || step == "command") tried.clear();  // overseers may be asked again
-    auto next = resolve_rung(deployment_, step, inc.source, where, tried);
+    const Unit* previous = deployment_.unit(order.unit);
+    auto next = resolve_rung(deployment_, step, inc.source, where, tried, previous ? previous->agency : "");
     if (next.unit.empty()) continue;
-    dispatch(d, inc, next.unit, order.chain, rung,
-             is_overseer(deployment_, next.unit) ? deployment_.supervisor_ack_deadline_ms : deadline_of(inc, order.chain),
+    dispatch(d, inc, next.unit, order.chain, rung, deadline_of(inc, order.chain, rung),
              "escalated from " + order.unit + " (" + reason + "): " + next.reason);
     return;
   }
@@ -482,7 +491,8 @@ Decision RouterCore::on_report(const std::string& from, const std::string& messa
   ++counters_["reports"];
   if (auto known = incident_of_report_.find(report.source + "/" + report.report_id); known != incident_of_report_.end()) {
     ++counters_["duplicate_reports"];
-    d.after_durable.push_back(report_ack(incidents_.at(known->second), report.report_id, true));
+    // To whoever asks now: a retry may come from a restarted gateway or another CLI run.
+    d.after_durable.push_back(report_ack(incidents_.at(known->second), report.report_id, true, from));
     return d;
   }
   (void)message_id;
@@ -546,11 +556,11 @@ Decision RouterCore::on_report(const std::string& from, const std::string& messa
     const Incident& into = incidents_.at(*ev.merged_into);
     record(d, event_type::kLinked, inc.id,
            IncidentLinked{inc.id, into.id, "same " + inc.family + " family, reported near it within the merge window"});
-    d.after_durable.insert(d.after_durable.begin(), report_ack(inc, report.report_id, false));
+    d.after_durable.insert(d.after_durable.begin(), report_ack(inc, report.report_id, false, from));
     return d;
   }
   route(d, inc);
-  d.after_durable.insert(d.after_durable.begin(), report_ack(inc, report.report_id, false));
+  d.after_durable.insert(d.after_durable.begin(), report_ack(inc, report.report_id, false, from));
   return d;
 }
 
@@ -740,7 +750,13 @@ Decision RouterCore::on_unreachable(const std::string& order_id) {
   auto it = orders_.find(order_id);
   if (it == orders_.end() || !it->second.awaiting_ack) return d;
   ++counters_["unreachable"];
-  escalate(d, it->second, "unit " + it->second.unit + " is not connected to the bus");
+  const Order& order = it->second;
+  const Incident& inc = incidents_.at(order.incident_id);
+  // At the top of the ladder there is nobody else to ask: the order waits for its deadline (and is
+  // then sent again), rather than bouncing off an absent command centre as fast as the bus goes.
+  const auto ladder = ladder_of(inc, order.chain);
+  if (order.rung >= static_cast<std::int64_t>(ladder.size())) return d;
+  escalate(d, order, "unit " + order.unit + " is not connected to the bus");
   return d;
 }
 
@@ -764,8 +780,7 @@ Decision RouterCore::on_tick() {
     deadlines_.pop();
     const Order& o = orders_.at(id);
     const Incident& inc = incidents_.at(o.incident_id);
-    const Millis allowed = is_overseer(deployment_, o.unit) ? deployment_.supervisor_ack_deadline_ms : deadline_of(inc, o.chain);
-    escalate(d, o, "not accepted within " + seconds_text(allowed));
+    escalate(d, o, "not accepted within " + seconds_text(deadline_of(inc, o.chain, o.rung)));
   }
   return d;
 }
@@ -804,7 +819,12 @@ std::optional<v1::IncidentView> RouterCore::view(const std::string& incident_id)
     const Order& o = orders_.at(id);
     v.orders.push_back({o.id, o.unit, o.state, o.rung, o.ack_deadline_ms, o.reason});
   }
-  v.timeline = inc->timeline;
+  // A view must fit in one frame: keep the newest entries of very long histories.
+  constexpr std::size_t kMaxTimeline = 500;
+  constexpr std::size_t kMaxOrders = 200;
+  if (v.orders.size() > kMaxOrders) v.orders.erase(v.orders.begin(), v.orders.end() - kMaxOrders);
+  const std::size_t skip = inc->timeline.size() > kMaxTimeline ? inc->timeline.size() - kMaxTimeline : 0;
+  v.timeline.assign(inc->timeline.begin() + static_cast<std::ptrdiff_t>(skip), inc->timeline.end());
   return v;
 }
 

@@ -82,11 +82,12 @@ class RouterCore {
                 Millis ack_deadline_ms, const std::string& reason);
   void escalate(Decision& d, const Order& order, const std::string& reason);
   std::vector<std::string> ladder_of(const Incident& incident, std::int64_t chain) const;
-  Millis deadline_of(const Incident& incident, std::int64_t chain) const;
+  Millis deadline_of(const Incident& incident, std::int64_t chain, std::int64_t rung) const;
   std::optional<std::string> find_merge_target(const IncidentReported& candidate) const;
   void index_for_merge(const Incident& incident);
 
-  Send report_ack(const Incident& incident, const std::string& report_id, bool duplicate) const;
+  Send report_ack(const Incident& incident, const std::string& report_id, bool duplicate,
+                  const std::string& to) const;
   Send dispatch_order(const Order& order) const;
   Send receipt(const std::string& to, const std::string& key, const std::string& incident_id, const std::string& state,
                bool duplicate) const;

@@ -45,7 +45,9 @@ std::optional<GeoPoint> incident_point(const Deployment& d, const std::optional<
   return std::nullopt;
 }
 
-ResolvedUnit resolve_target(const Deployment& d, const std::string& target, const std::optional<std::string>& grid) {
+ResolvedUnit resolve_target(const Deployment& d, const std::string& target, const std::optional<std::string>& grid,
+                            const std::string& platform) {
+  if (target == "supervisor") return resolve_rung(d, target, platform, std::nullopt, {});
   if (target.rfind("grid.", 0) == 0) {
     const std::string role = target.substr(5);
     if (!grid) return {"", "the incident has no grid, so '" + target + "' names no unit"};
@@ -62,15 +64,20 @@ ResolvedUnit resolve_target(const Deployment& d, const std::string& target, cons
 }
 
 ResolvedUnit resolve_rung(const Deployment& d, const std::string& rung, const std::string& platform,
-                          const std::optional<GeoPoint>& where, const std::set<std::string>& tried) {
+                          const std::optional<GeoPoint>& where, const std::set<std::string>& tried,
+                          const std::string& previous_agency) {
   if (rung == "supervisor") {
     auto it = d.supervisors.find(platform);
     if (it == d.supervisors.end()) return {"", "platform " + platform + " has no duty supervisor"};
     return {it->second, "the " + platform + " duty supervisor"};
   }
   if (rung == "command") return {d.command_centre, "the command centre"};
-  if (rung.rfind("next.", 0) == 0) {
-    const std::string agency = rung.substr(5);
+  std::string agency;
+  if (rung == "nearest") agency = previous_agency;
+  else if (rung.rfind("nearest.", 0) == 0) agency = rung.substr(8);
+  else if (rung.rfind("next.", 0) == 0) agency = rung.substr(5);
+  if (rung == "nearest" && agency.empty()) return {"", "'nearest' has no agency to follow"};
+  if (!agency.empty()) {
     const Unit* best = nullptr;
     double best_m = std::numeric_limits<double>::max();
     for (const auto& [id, unit] : d.units) {

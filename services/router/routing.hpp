@@ -29,13 +29,16 @@ struct ResolvedUnit {
   std::string reason;  // why this unit, or why none
 };
 
-// A rule target's unit for an incident in `grid`: "grid.police" -> that grid's police station;
-// a unit id -> itself, when it exists.
-ResolvedUnit resolve_target(const Deployment& d, const std::string& target, const std::optional<std::string>& grid);
+// A rule target's unit for an incident in `grid` on `platform`: "grid.police" -> that grid's
+// police station; "supervisor" -> the platform's duty supervisor; a unit id -> itself.
+ResolvedUnit resolve_target(const Deployment& d, const std::string& target, const std::optional<std::string>& grid,
+                            const std::string& platform);
 
-// A ladder rung: "next.<agency>" (nearest unit of the agency not in `tried`), "supervisor" (the
-// platform's duty supervisor), "command" (the command centre), or a unit id.
+// A ladder rung: "nearest" (the nearest unit of `previous_agency` not in `tried`),
+// "nearest.<agency>" (also spelt "next.<agency>"), "supervisor" (the platform's duty supervisor),
+// "command" (the command centre), or a unit id.
 ResolvedUnit resolve_rung(const Deployment& d, const std::string& rung, const std::string& platform,
-                          const std::optional<GeoPoint>& where, const std::set<std::string>& tried);
+                          const std::optional<GeoPoint>& where, const std::set<std::string>& tried,
+                          const std::string& previous_agency = "");
 
 }  // namespace liandong::router

@@ -62,15 +62,18 @@ TEST_CASE("liandong up runs the broker, stats reads it, and a killed broker is r
   INFO(read_file(dir.file("up.log")));
   REQUIRE(endpoint.has_value());
   REQUIRE(wait_for_ready_file(data + "/endpoints/audit").has_value());
+  REQUIRE(wait_for_ready_file(data + "/endpoints/router", std::chrono::seconds(30)).has_value());
 
   auto [code, out] = run_cli(dir, {"stats", "--json", "--data-dir", data});
   INFO(out);
   REQUIRE(code == 0);
   auto stats = nlohmann::json::parse(out.substr(out.find('{')));
   CHECK(stats["counters"]["registrations"].get<int>() >= 2);
-  REQUIRE(stats["services"].size() == 1);
+  REQUIRE(stats["services"].size() == 2);
   CHECK(stats["services"][0]["service"] == "audit");
   CHECK(stats["services"][0]["counters"].contains("transactions"));
+  CHECK(stats["services"][1]["service"] == "router");
+  CHECK(stats["services"][1]["counters"].contains("open_incidents"));
 
   // Kill the broker; `up` must start it again on the same endpoint, and the audit service must
   // find it again by itself.
@@ -104,10 +107,16 @@ TEST_CASE("liandong up runs the broker, stats reads it, and a killed broker is r
 
 TEST_CASE("CLI commands refuse clearly when they cannot work", "[integration][cli]") {
   TempDir dir;
-  SECTION("a service that is not built yet") {
-    auto [code, out] = run_cli(dir, {"report", "--source", "110", "--category", "fire.building"});
+  SECTION("a feature that is not built yet") {
+    auto [code, out] = run_cli(dir, {"keys", "list"});
     CHECK(code == 3);
-    CHECK_THAT(out, Catch::Contains("router"));
+    CHECK_THAT(out, Catch::Contains("#7"));
+  }
+  SECTION("a report with no running system") {
+    auto [code, out] = run_cli(dir, {"report", "--source", "110", "--category", "fire.building", "--grid", "G00001",
+                                     "--data-dir", dir.file("nothing-here")});
+    CHECK(code == 1);
+    CHECK_THAT(out, Catch::Contains("--broker"));
   }
   SECTION("stats with no running system") {
     auto [code, out] = run_cli(dir, {"stats", "--data-dir", dir.file("nothing-here")});

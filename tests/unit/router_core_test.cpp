@@ -64,13 +64,14 @@ Deployment small_city() {
   d.categories["traffic.accident"] = {"traffic.accident", "traffic", 2};
   d.categories["crime.theft"] = {"crime.theft", "crime", 3};
   d.categories["utility.water_leak"] = {"utility.water_leak", "utility", 3};
-  const std::vector<std::string> police_ladder = {"next.police", "supervisor", "command"};
+  const std::vector<std::string> police_ladder = {"nearest", "supervisor", "command"};
   d.rules = {
       {"multi-agency accident", "traffic.accident", "*", 1, 1,
-       {{"grid.police", 30'000, police_ladder}, {"grid.fire", 30'000, {"supervisor"}}, {"grid.ems", 30'000, {"supervisor"}}}},
-      {"fire", "fire.*", "*", 1, 4, {{"grid.fire", 30'000, {"supervisor", "command"}}, {"grid.police", 30'000, police_ladder}}},
-      {"water leaks to the water department", "utility.*", "96345", 1, 4, {{"dept.water", 3'600'000, {"supervisor"}}}},
-      {"police by default on 110", "*", "110", 1, 4, {{"grid.police", 30'000, police_ladder}}},
+       {{"grid.police", 30'000, police_ladder, 30'000}, {"grid.fire", 30'000, {"supervisor"}, 30'000},
+        {"grid.ems", 30'000, {"supervisor"}, 30'000}}},
+      {"fire", "fire.*", "*", 1, 4, {{"grid.fire", 30'000, {"supervisor", "command"}, 30'000}, {"grid.police", 30'000, police_ladder, 30'000}}},
+      {"water leaks to the water department", "utility.*", "96345", 1, 4, {{"dept.water", 3'600'000, {"supervisor"}, 600'000}}},
+      {"police by default on 110", "*", "110", 1, 4, {{"grid.police", 30'000, police_ladder, 30'000}}},
   };
   d.workflows["110"] = workflow_110();
   d.workflows["96345"] = workflow_96345();
@@ -230,11 +231,11 @@ TEST_CASE("an order not accepted in time climbs the ladder, each step an event",
   CHECK(types_of(step1) == std::vector<std::string>{"order.escalated", "order.dispatched"});
   CHECK(units_of(step1) == std::vector<std::string>{"police.ps02"});  // the nearest other police unit
   CHECK(orders_in(step1)[0].rung == 1);
-  f.clock.advance(30'000);
+  f.clock.advance(30'000);  // escalated orders have the ladder's deadline
   CHECK(units_of(f.core.on_tick()) == std::vector<std::string>{"supervisor.110"});
-  f.clock.advance(60'000);
+  f.clock.advance(30'000);
   CHECK(units_of(f.core.on_tick()) == std::vector<std::string>{"command.centre"});
-  f.clock.advance(60'000);
+  f.clock.advance(30'000);
   // Past the top of the ladder the command centre is asked again: never left with nobody.
   CHECK(units_of(f.core.on_tick()) == std::vector<std::string>{"command.centre"});
   auto view = f.core.view(incident_id);
@@ -457,4 +458,30 @@ TEST_CASE("replaying the log rebuilds the same state, re-sends only unaccepted o
   CHECK(restarted.on_tick().empty());
   f.clock.advance(20'000);
   CHECK(units_of(restarted.on_tick()).size() == 2);
+}
+
+TEST_CASE("an absent unit at the top of the ladder waits for its deadline instead of bouncing", "[unit][router]") {
+  Fixture f;
+  auto d = f.core.on_report("gw", "m", report("r1", "crime.theft"));
+  std::string order = orders_in(d)[0].order_id;
+  // Nobody is connected: each unreachable order escalates one rung, up to the command centre.
+  std::vector<std::string> units;
+  for (int i = 0; i < 10; ++i) {
+    auto next = f.core.on_unreachable(order);
+    if (next.empty()) break;
+    units.push_back(orders_in(next)[0].unit);
+    order = orders_in(next)[0].order_id;
+  }
+  CHECK(units == std::vector<std::string>{"police.ps02", "supervisor.110", "command.centre"});
+  // Then the command centre's order stays until its deadline, and is sent afresh then.
+  f.clock.advance(30'000);
+  CHECK(units_of(f.core.on_tick()) == std::vector<std::string>{"command.centre"});
+}
+
+TEST_CASE("a repeated report is acknowledged to whoever sent it this time", "[unit][router]") {
+  Fixture f;
+  f.core.on_report("cli-1", "m", report("r1", "crime.theft"));
+  auto again = f.core.on_report("cli-2", "m", report("r1", "crime.theft"));
+  REQUIRE(again.after_durable.size() == 1);
+  CHECK(again.after_durable[0].to == "cli-2");
 }

@@ -6,6 +6,7 @@
 #include <zmq.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,15 @@
 #include "core/status.hpp"
 
 namespace liandong::cli {
+
+// How a request is sent again (schemas/README.md §6), always with the same message id and body,
+// so the receiver's idempotency key makes a repeat harmless.
+struct RetryPolicy {
+  // Wait this long after a refusal a retry can fix (UNROUTABLE, BUSY, UNAVAILABLE) before
+  // sending again; with `resend_on_silence`, also send again when no answer came this long.
+  Millis retry_ms = 2000;
+  bool resend_on_silence = false;
+};
 
 class BusConversation {
  public:
@@ -27,9 +37,33 @@ class BusConversation {
   Result<Envelope> ask(const std::string& destination, std::string_view command, const std::string& body,
                        std::string_view answer, Millis timeout_ms);
 
+  // Like ask(), but keeps trying until `timeout_ms` as `retry` says; gives up at once only on a
+  // refusal a retry cannot fix. After the time is up, the error names the last refusal, if any,
+  // and how many times the request was sent.
+  Result<Envelope> ask_retrying(const std::string& destination, std::string_view command, const std::string& body,
+                                std::string_view answer, Millis timeout_ms, RetryPolicy retry);
+
   template <class M, class A>
   Result<A> ask_for(const std::string& destination, const M& message, Millis timeout_ms) {
-    auto env = ask(destination, M::kCommand, encode_body(message), A::kCommand, timeout_ms);
+    return decode_answer<A>(destination, ask(destination, M::kCommand, encode_body(message), A::kCommand, timeout_ms));
+  }
+
+  template <class M, class A>
+  Result<A> ask_retrying_for(const std::string& destination, const M& message, Millis timeout_ms, RetryPolicy retry) {
+    return decode_answer<A>(
+        destination, ask_retrying(destination, M::kCommand, encode_body(message), A::kCommand, timeout_ms, retry));
+  }
+
+  const std::string& endpoint() const { return endpoint_; }
+
+ private:
+  BusConversation(std::string endpoint, const std::string& peer_name, Millis timeout_ms);
+  std::string describe(const std::string& destination) const;
+  Result<Envelope> converse(const std::string& destination, std::string_view command, const std::string& body,
+                            std::string_view answer, Millis timeout_ms, std::optional<RetryPolicy> retry);
+
+  template <class A>
+  Result<A> decode_answer(const std::string& destination, Result<Envelope> env) const {
     if (!env.ok()) return env.status();
     auto decoded = decode_body<A>(env->body);
     if (!decoded.ok()) {
@@ -38,12 +72,6 @@ class BusConversation {
     }
     return decoded;
   }
-
-  const std::string& endpoint() const { return endpoint_; }
-
- private:
-  BusConversation(std::string endpoint, const std::string& peer_name, Millis timeout_ms);
-  std::string describe(const std::string& destination) const;
 
   std::string endpoint_;
   SystemClock clock_;

@@ -14,8 +14,13 @@ using CommandRun = std::function<int()>;
 void add_up_command(CLI::App& app, CommandRun& selected);      // up_command.cpp
 void add_demo_command(CLI::App& app, CommandRun& selected);    // up_command.cpp
 void add_stats_command(CLI::App& app, CommandRun& selected);   // stats_command.cpp
-// report, incident show, incidents, unit listen|ack|status, transfer: router_commands.cpp
+// report, incident show|unlink, incidents, unit listen|ack|status, transfer: router_commands.cpp
+// wires the four below.
 void add_router_commands(CLI::App& app, CommandRun& selected);
+void add_report_command(CLI::App& app, CommandRun& selected);     // report_command.cpp
+void add_incident_commands(CLI::App& app, CommandRun& selected);  // incident_commands.cpp: incident, incidents
+void add_unit_commands(CLI::App& app, CommandRun& selected);      // unit_commands.cpp, unit_listen.cpp
+void add_transfer_command(CLI::App& app, CommandRun& selected);   // transfer_command.cpp
 // audit trail|verify|export: audit_commands.cpp
 void add_audit_commands(CLI::App& app, CommandRun& selected);
 // keys gen|enroll|revoke|list: keys_commands.cpp

@@ -15,7 +15,9 @@ CLI::Validator category_check() {
       [](std::string& value) -> std::string {
         bool ok = !value.empty() && value.size() <= 64;
         for (char c : value) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.');
-        return ok ? "" : "category '" + value + "' must be 1-64 characters of a-z 0-9 _ . (e.g. fire.building)";
+        ok = ok && value.front() != '.' && value.back() != '.';
+        return ok ? "" : "category '" + value + "' must be 1-64 characters of a-z 0-9 _ . not starting or ending "
+                         "with . (e.g. fire.building)";
       },
       "");
 }

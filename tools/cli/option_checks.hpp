@@ -10,7 +10,7 @@ namespace liandong::cli {
 CLI::Validator platform_check();
 // A platform an incident may be transferred to: 96345, 110, citymgmt.
 CLI::Validator transfer_target_check();
-// A category: 1-64 characters of a-z 0-9 _ . ("fire.building").
+// A category: 1-64 characters of a-z 0-9 _ . , not starting or ending with . ("fire.building").
 CLI::Validator category_check();
 // An id as in a message id frame: 1-64 characters of a-z A-Z 0-9 . _ - :
 CLI::Validator id_check();

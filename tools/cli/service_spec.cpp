@@ -31,7 +31,20 @@ std::vector<ServiceSpec> system_services(const SystemOptions& options, const Dat
   if (options.config_file) audit.args.insert(audit.args.end(), {"--config", options.config_file->string()});
   services.push_back(std::move(audit));
 
-  // Later: router (issue #4), gateways (issue #5), each with {"--broker", "{endpoint:broker}", ...}.
+  ServiceSpec router;
+  router.name = "router";
+  router.binary = "liandong-router";
+  router.build_subdir = "services/router";
+  router.ready_file = data_dir.endpoint_file(router.name);
+  router.log_file = data_dir.log_file(router.name);
+  router.output_file = data_dir.output_file(router.name);
+  router.ready_label = "on the bus as";
+  router.args = {"--broker", "{endpoint:broker}", "--ready-file", router.ready_file.string(), "--log-file",
+                 router.log_file.string()};
+  if (options.config_file) router.args.insert(router.args.end(), {"--config", options.config_file->string()});
+  services.push_back(std::move(router));
+
+  // Later: the gateways (issue #5), each with {"--broker", "{endpoint:broker}", ...}.
   return services;
 }
 

@@ -37,7 +37,7 @@ struct SystemOptions {
   std::string broker_endpoint;                       // `up --endpoint`: overrides the config
 };
 
-// The services of a Liandong system, in start order: the broker, then the audit service.
+// The services of a Liandong system, in start order: the broker, the audit service, the router.
 std::vector<ServiceSpec> system_services(const SystemOptions& options, const DataDir& data_dir);
 
 // `args` with every "{endpoint:NAME}" replaced by endpoint_of(NAME); fails naming the first

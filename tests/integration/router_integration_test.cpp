@@ -1,0 +1,163 @@
+// The real router between the real broker and audit service, on the Zhuji deployment: a stream of
+// reports with the router killed (-9) and restarted in the middle. Afterwards every acknowledged
+// report was dispatched, no unit got a second order for an incident it had accepted, and the log
+// holds each report once.
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "core/codec.hpp"
+#include "schemas/messages.hpp"
+#include "services/audit/sqlite_event_store.hpp"
+#include "tests/integration/broker_fixture.hpp"
+
+using namespace liandong;
+using namespace liandong::testing;
+
+namespace {
+
+struct System {
+  BrokerProcess broker;
+  ChildProcess audit;
+  ChildProcess router;
+
+  System() : audit(start_audit()), router(start_router()) {}
+
+  ChildProcess start_audit() {
+    auto p = ChildProcess::start({LIANDONG_AUDIT_BIN, "--broker", broker.endpoint, "--db", db(), "--ready-file",
+                                  broker.dir.file("audit.ready")},
+                                 broker.dir.file("audit.log"));
+    REQUIRE(wait_for_ready_file(broker.dir.file("audit.ready")).has_value());
+    return p;
+  }
+  ChildProcess start_router() {
+    std::filesystem::remove(broker.dir.file("router.ready"));
+    auto p = ChildProcess::start({LIANDONG_ROUTER_BIN, "--config", LIANDONG_SOURCE_DIR "/config/liandong.toml",
+                                  "--broker", broker.endpoint, "--ready-file", broker.dir.file("router.ready")},
+                                 broker.dir.file("router.log"));
+    INFO(read_file(broker.dir.file("router.log")));
+    REQUIRE(wait_for_ready_file(broker.dir.file("router.ready"), std::chrono::seconds(30)).has_value());
+    return p;
+  }
+  std::string db() const { return broker.dir.file("audit.db"); }
+};
+
+v1::IncidentReport consultation(int n) {
+  v1::IncidentReport r;
+  r.report_id = "c-" + std::to_string(n);
+  r.source = "96345";
+  r.category = "consult.policy";  // -> dept.approval; consultations are never merged
+  r.grid = "G00001";
+  r.caller = v1::Caller{"13900000000", std::nullopt};
+  r.reported_at_ms = 1'790'000'000'000 + n;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("killing the router mid-stream loses no report and dispatches no accepted incident twice",
+          "[integration][router]") {
+  System system;
+  zmq::context_t ctx;
+  SystemClock clock;
+  auto reporter = connect_client(ctx, clock, system.broker.endpoint, "gw-96345", "gateway");
+  auto unit = connect_client(ctx, clock, system.broker.endpoint, "unit:dept.approval", "unit");
+
+  constexpr int kReports = 200;
+  std::map<int, Millis> sent_at;                  // report number -> last (re)send, while unacknowledged
+  std::map<std::string, std::string> incident_of;  // report id -> incident id
+  std::map<std::string, int> orders_per_incident;
+  std::set<std::string> accepted_incidents;        // the router has recorded the unit's acceptance
+  std::map<std::string, std::string> incident_of_order;
+  std::vector<std::string> violations;
+  int next = 0;
+  bool killed = false;
+
+  std::map<std::string, Millis> unreceipted;  // order id -> when the unit last sent its ORDER_ACK
+  auto pump_unit = [&] {
+    const Millis now = clock.monotonic_ms();
+    for (auto& [order_id, at] : unreceipted) {
+      if (now - at > 1000) {  // the unit, too, resends until the router confirms
+        unit->send_message("router", v1::OrderAck{order_id, "dept.approval", true, std::nullopt});
+        at = now;
+      }
+    }
+    while (auto env = unit->receive(0)) {
+      if (env->command == "DISPATCH_ORDER") {
+        auto order = decode_body<v1::DispatchOrder>(env->body);
+        REQUIRE(order.ok());
+        if (accepted_incidents.contains(order->incident_id)) {
+          violations.push_back("order " + order->order_id + " for accepted incident " + order->incident_id);
+        }
+        ++orders_per_incident[order->incident_id];
+        incident_of_order[order->order_id] = order->incident_id;
+        unit->send_message("router", v1::OrderAck{order->order_id, "dept.approval", true, std::nullopt});
+        unreceipted[order->order_id] = clock.monotonic_ms();
+      } else if (env->command == "RECEIPT") {
+        auto receipt = decode_body<v1::Receipt>(env->body);
+        REQUIRE(receipt.ok());
+        accepted_incidents.insert(receipt->incident_id);
+        unreceipted.erase(receipt->key);
+      }
+    }
+  };
+
+  const Millis deadline = clock.monotonic_ms() + 90'000;
+  while ((incident_of.size() < kReports || accepted_incidents.size() < incident_of.size()) &&
+         clock.monotonic_ms() < deadline) {
+    const Millis now = clock.monotonic_ms();
+    while (next < kReports && sent_at.size() < 20) {
+      sent_at[next] = now;
+      reporter->send_message("router", consultation(next++));
+    }
+    for (auto& [n, at] : sent_at) {
+      if (now - at > 1000) {  // not acknowledged in a second: resend, same report id
+        reporter->send_message("router", consultation(n));
+        at = now;
+      }
+    }
+    if (auto env = reporter->receive(5); env && env->command == "REPORT_ACK") {
+      auto ack = decode_body<v1::ReportAck>(env->body);
+      REQUIRE(ack.ok());
+      auto [it, fresh] = incident_of.emplace(ack->report_id, ack->incident_id);
+      if (!fresh) CHECK(it->second == ack->incident_id);  // a re-acknowledgement names the same incident
+      sent_at.erase(std::stoi(ack->report_id.substr(2)));
+    }
+    pump_unit();
+    if (!killed && incident_of.size() >= 80) {
+      system.router.kill_hard();
+      system.router = system.start_router();
+      killed = true;
+    }
+  }
+  INFO(read_file(system.broker.dir.file("router.log")));
+  REQUIRE(killed);
+  CHECK(incident_of.size() == static_cast<std::size_t>(kReports));
+  CHECK(violations.empty());
+  for (const auto& [report, incident] : incident_of) {
+    INFO(report << " -> " << incident);
+    CHECK(orders_per_incident[incident] >= 1);
+    CHECK(accepted_incidents.contains(incident));
+  }
+  REQUIRE(system.router.stop());
+  REQUIRE(system.audit.stop());
+
+  audit::SqliteStoreOptions options;
+  options.path = system.db();
+  options.read_only = true;
+  auto store = audit::SqliteEventStore::open(options);
+  REQUIRE(store.ok());
+  auto events = (*store)->read_range(1, INT64_MAX, 1'000'000);
+  REQUIRE(events.ok());
+  std::map<std::string, int> reported;
+  int dispatched = 0;
+  for (const auto& e : *events) {
+    if (e.type == "incident.reported") ++reported[*e.incident_id];
+    if (e.type == "order.dispatched") ++dispatched;
+  }
+  CHECK(reported.size() == static_cast<std::size_t>(kReports));
+  for (const auto& [incident, n] : reported) CHECK(n == 1);
+  CHECK(dispatched >= kReports);
+  CHECK((*store)->verify()->intact);
+  system.broker.stop_cleanly();
+}
