@@ -2,7 +2,10 @@
 // reports with the router killed (-9) and restarted in the middle. Afterwards every acknowledged
 // report was dispatched, no unit got a second order for an incident it had accepted, and the log
 // holds each report once.
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
+#include <thread>
 #include <map>
 #include <set>
 
@@ -159,5 +162,103 @@ TEST_CASE("killing the router mid-stream loses no report and dispatches no accep
   for (const auto& [incident, n] : reported) CHECK(n == 1);
   CHECK(dispatched >= kReports);
   CHECK((*store)->verify()->intact);
+  system.broker.stop_cleanly();
+}
+
+namespace {
+std::pair<int, std::string> cli(const TempDir& dir, const std::vector<std::string>& args) {
+  static int n = 0;
+  std::vector<std::string> argv = {LIANDONG_CLI_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const auto out = dir.file("cli-" + std::to_string(++n) + ".out");
+  auto p = ChildProcess::start(argv, out);
+  auto code = p.wait_exit(std::chrono::seconds(30));
+  REQUIRE(code.has_value());
+  return {*code, read_file(out)};
+}
+
+nlohmann::json last_json(const std::string& out) {
+  const auto start = out.rfind("\n{");
+  return nlohmann::json::parse(start == std::string::npos ? out.substr(out.find('{')) : out.substr(start + 1));
+}
+}  // namespace
+
+TEST_CASE("an operator's day through the CLI: report, a unit accepts and reports, transfer, trail",
+          "[integration][router][cli]") {
+  System system;
+  const auto& dir = system.broker.dir;
+  const std::string ep = system.broker.endpoint;
+  // A police station's console, accepting what it receives.
+  auto listener = ChildProcess::start({LIANDONG_CLI_BIN, "unit", "listen", "police.ps01", "--ack", "--json", "--count",
+                                       "1", "--broker", ep, "--timeout-ms", "20000"},
+                                      dir.file("listen.out"));
+  // Wait until it is registered (the broker lists it) before reporting.
+  bool listening = false;
+  for (int i = 0; i < 100 && !listening; ++i) {
+    auto [code, out] = cli(dir, {"stats", "--json", "--broker", ep});
+    listening = code == 0 && out.find("unit:police.ps01") != std::string::npos;
+    if (!listening) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(listening);
+
+  auto [rc, reported] = cli(dir, {"report", "--source", "110", "--category", "crime.theft", "--grid", "G00001",
+                                  "--caller", "13812345678", "--text", "bike stolen", "--report-id", "op-1", "--json",
+                                  "--broker", ep});
+  INFO(reported);
+  REQUIRE(rc == 0);
+  const auto incident = last_json(reported)["incident_id"].get<std::string>();
+  CHECK(last_json(reported)["state"] == "dispatched");
+
+  REQUIRE(listener.wait_exit(std::chrono::seconds(20)) == 0);
+  const auto listened = read_file(dir.file("listen.out"));
+  INFO(listened);
+  const auto order_line = listened.find("{\"order_id\"");
+  REQUIRE(order_line != std::string::npos);
+  const auto order = nlohmann::json::parse(listened.substr(order_line, listened.find('\n', order_line) - order_line));
+  CHECK(order["incident_id"] == incident);
+  CHECK(order["unit"] == "police.ps01");
+  const std::string order_id = order["order_id"];
+
+  // The accept is recorded (a retry of it is a duplicate), so the unit can report progress.
+  bool accepted = false;
+  for (int i = 0; i < 50 && !accepted; ++i) {
+    auto [code, shown] = cli(dir, {"incident", "show", incident, "--json", "--broker", ep});
+    accepted = code == 0 && last_json(shown)["state"] == "accepted";
+    if (!accepted) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(accepted);
+  auto [sc, moved] = cli(dir, {"unit", "status", incident, "police.ps01", "en_route", "--order", order_id, "--broker", ep});
+  INFO(moved);
+  CHECK(sc == 0);
+  auto [bc, refused] = cli(dir, {"unit", "status", incident, "police.ps01", "closed", "--order", order_id, "--broker", ep});
+  CHECK(bc == 1);
+  CHECK_THAT(refused, Catch::Contains("allowed next: on_scene"));
+  auto [xc, wrong] = cli(dir, {"unit", "ack", order_id, "--unit", "police.ps02", "--broker", ep});
+  CHECK(xc == 1);
+  CHECK_THAT(wrong, Catch::Contains("police.ps01"));
+
+  auto [tc, transferred] = cli(dir, {"transfer", incident, "--to", "96345", "--reason", "not a police matter", "--broker", ep});
+  INFO(transferred);
+  CHECK(tc == 0);
+  auto [ic, shown] = cli(dir, {"incident", "show", incident, "--json", "--broker", ep});
+  REQUIRE(ic == 0);
+  auto view = last_json(shown);
+  CHECK(view["source"] == "96345");
+  CHECK(view["incident_id"] == incident);
+  // History kept: the withdrawn 110 order, then the 96345 platform's (escalating here, as no unit
+  // of it is listening in this test).
+  REQUIRE(view["orders"].size() >= 2);
+  CHECK(view["orders"][0]["state"] == "withdrawn");
+  auto [lc, listed] = cli(dir, {"incidents", "--json", "--broker", ep});
+  CHECK(lc == 0);
+  CHECK_THAT(listed, Catch::Contains(incident));
+  auto [ac, trail] = cli(dir, {"audit", "trail", incident, "--broker", ep});
+  INFO(trail);
+  CHECK(ac == 0);
+  CHECK_THAT(trail, Catch::Contains("incident.reported") && Catch::Contains("order.accepted") &&
+                        Catch::Contains("incident.transferred") && Catch::Contains("138****5678"));
+  CHECK_THAT(trail, !Catch::Contains("13812345678"));
+  CHECK(system.router.stop());
+  CHECK(system.audit.stop());
   system.broker.stop_cleanly();
 }
