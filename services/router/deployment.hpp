@@ -80,6 +80,9 @@ struct Workflow {
   std::string initial = "dispatched";  // an order's state when it is sent
   std::string accepted = "accepted";   // reached by ORDER_ACK accepted=true
   std::string closed = "closed";       // final: the order (and, once all are, the incident) is done
+  // States that hand the order back (110 "declined", 96345 "returned"): reaching one escalates the
+  // order at once, as a decline does.
+  std::vector<std::string> declined = {"declined"};
   std::vector<std::string> states;
   std::map<std::string, std::vector<std::string>> transitions;  // from -> allowed next states
 

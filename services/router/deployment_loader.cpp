@@ -228,6 +228,10 @@ Status load_workflows(const fs::path& file, Deployment& d) {
     w.initial = str(*t, "initial", w.states.empty() ? "dispatched" : w.states.front());
     w.accepted = std::find(w.states.begin(), w.states.end(), "accepted") != w.states.end() ? "accepted" : w.initial;
     w.closed = "closed";
+    if (const auto* declined = (*t)["declined"].as_array()) {
+      w.declined.clear();
+      for (const auto& s : *declined) w.declined.push_back(s.value_or(std::string()));
+    }
     if (const auto* transitions = (*t)["transitions"].as_table()) {
       for (const auto& [from, to] : *transitions) {
         auto& list = w.transitions[std::string(from.str())];

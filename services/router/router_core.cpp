@@ -638,8 +638,13 @@ Decision RouterCore::on_status(const std::string& from, const std::string& messa
       return refuse(ErrorCode::kInvalidTransition, "order " + order.id + " is '" + order.state + "' on the " + inc.source +
                                                        " workflow; allowed next: " + wf.allowed_from(order.state));
     }
+    const Order snapshot = order;
     record(d, event_type::kOrderStatus, inc.id,
            OrderStatusChanged{order.id, inc.id, update.state, update.update_id, from, update.note});
+    if (std::find(wf.declined.begin(), wf.declined.end(), update.state) != wf.declined.end()) {
+      ++counters_["declined"];
+      escalate(d, snapshot, update.state + " by " + snapshot.unit + (update.note ? ": " + *update.note : ""));
+    }
   } else if (update.unit) {
     // A unit reporting on the incident without naming the order: its open order is meant.
     const Order* mine = nullptr;

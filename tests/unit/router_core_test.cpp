@@ -35,6 +35,7 @@ Workflow workflow_96345() {
   Workflow w;
   w.platform = "96345";
   w.initial = "assigned";
+  w.declined = {"returned"};
   w.states = {"assigned", "accepted", "answered", "called_back", "closed", "returned"};
   w.transitions = {{"assigned", {"accepted", "returned"}}, {"accepted", {"answered", "returned"}},
                    {"answered", {"called_back"}}, {"called_back", {"closed"}}};
@@ -484,4 +485,23 @@ TEST_CASE("a repeated report is acknowledged to whoever sent it this time", "[un
   auto again = f.core.on_report("cli-2", "m", report("r1", "crime.theft"));
   REQUIRE(again.after_durable.size() == 1);
   CHECK(again.after_durable[0].to == "cli-2");
+}
+
+TEST_CASE("a 96345 work order returned by its department goes up the ladder", "[unit][router]") {
+  Fixture f;
+  auto d = f.core.on_report("gw-96345", "m", report("r1", "utility.water_leak", 29.705, 120.205, "96345"));
+  const auto order = orders_in(d)[0];
+  REQUIRE(order.unit == "dept.water");
+  v1::StatusUpdate u;
+  u.update_id = "u1";
+  u.incident_id = order.incident_id;
+  u.unit = "dept.water";
+  u.order_id = order.order_id;
+  u.state = "returned";
+  u.note = "not ours: a private pipe";
+  u.at_ms = 1;
+  auto returned = f.core.on_status("unit:dept.water", "m", u);
+  CHECK(types_of(returned) == std::vector<std::string>{"order.status", "order.escalated", "order.dispatched"});
+  CHECK(units_of(returned) == std::vector<std::string>{"supervisor.96345"});
+  CHECK_THAT(*orders_in(returned)[0].reason, Catch::Contains("private pipe"));
 }
