@@ -1,0 +1,53 @@
+// The benchmark's output: a table for people on stdout and a JSON document with every figure, the
+// machine and the commit (the file docs/performance.md is written from).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "bench/audit_bench.hpp"
+#include "bench/machine_info.hpp"
+#include "bench/plan.hpp"
+#include "bench/sqlite_ceiling.hpp"
+#include "bench/store_rate.hpp"
+#include "core/status.hpp"
+
+namespace liandong::bench {
+
+// A measurement repeated; `median` is the run with the median rate and stands for all of them.
+template <class T>
+struct Repeated {
+  T median;
+  std::vector<double> rates;  // every run's rate, in run order
+};
+
+// The issue #3 figures: the SQLite ceilings and, from the same run, the figures through the bus.
+struct AuditFigures {
+  Repeated<SqliteCeilingResult> ceiling_full;    // 1,000 rows per transaction, synchronous=FULL
+  Repeated<SqliteCeilingResult> ceiling_normal;  // 1,000 rows per transaction, synchronous=NORMAL
+  SqliteCeilingResult ceiling_full_single_row;   // one row per transaction: the cost of one commit
+  Repeated<StoreRateResult> store_full;          // SqliteEventStore in-process, 1,000 events per append
+  Repeated<ClosedLoopResult> durable_full;
+  Repeated<ClosedLoopResult> durable_normal;
+  AppendLatencyResult latency_full;
+};
+
+inline constexpr double kAuditRatioTarget = 0.5;  // issue #3: durable appends >= half the raw rate
+
+struct BenchReport {
+  BenchPlan plan;
+  std::string started_at_utc;  // ISO 8601
+  double total_seconds = 0;
+  MachineInfo machine;
+  AuditFigures audit;
+};
+
+void print_table(std::ostream& out, const BenchReport& report);
+nlohmann::json to_json(const BenchReport& report);
+// Writes to_json(report) to `path` (creating its directory); kIo naming the path on failure.
+Status write_json(const std::string& path, const BenchReport& report);
+
+}  // namespace liandong::bench
