@@ -72,14 +72,8 @@ void Broker::send_error(const std::string& routing_id, ErrorCode code, const std
     spdlog::warn("refused message {} from {}: {} {}", reply_to.empty() ? "(no id)" : reply_to,
                  peer ? "'" + peer->name + "'" : "connection " + printable_id(routing_id), error_name(code), message);
   }
-  v1::Error err;
-  err.code = static_cast<std::uint32_t>(code);
-  err.name = std::string(error_name(code));
-  err.message = message;
-  if (!reply_to.empty()) err.reply_to = reply_to;
-  if (!command.empty()) err.command = command;
   // An error to a connection that is gone has nobody to tell; it is counted above.
-  send_own(routing_id, err);
+  send_own(routing_id, v1::make_error(code, message, reply_to, command));
 }
 
 void Broker::on_message(const std::string& routing_id, std::vector<zmq::message_t>& frames) {

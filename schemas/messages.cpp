@@ -46,6 +46,16 @@ bool valid_category(const std::string& c) {
 }
 }  // namespace
 
+Error make_error(ErrorCode code, std::string message, std::string reply_to, std::string command) {
+  Error e;
+  e.code = static_cast<std::uint32_t>(code);
+  e.name = std::string(error_name(code));
+  e.message = std::move(message);
+  if (!reply_to.empty()) e.reply_to = std::move(reply_to);
+  if (!command.empty()) e.command = std::move(command);
+  return e;
+}
+
 bool is_platform(std::string_view value) {
   for (auto p : kPlatforms) {
     if (p == value) return true;

@@ -89,6 +89,9 @@ struct Error {
   }
 };
 
+// An ERROR body for `code`, with the code's wire name filled in.
+Error make_error(ErrorCode code, std::string message, std::string reply_to = {}, std::string command = {});
+
 struct Stats {
   static constexpr std::string_view kCommand = "STATS";
   template <class V>

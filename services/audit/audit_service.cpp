@@ -40,13 +40,7 @@ AuditService::AuditService(EventStore& store, AuditOutbound& out, const Clock& c
 void AuditService::send_error(const std::string& to, ErrorCode code, const std::string& message,
                               const std::string& reply_to, const std::string& command) {
   ++errors_[std::string(error_name(code))];
-  v1::Error err;
-  err.code = static_cast<std::uint32_t>(code);
-  err.name = std::string(error_name(code));
-  err.message = message;
-  err.reply_to = reply_to;
-  err.command = command;
-  out_.send(to, v1::Error::kCommand, encode_body(err));
+  out_.send(to, v1::Error::kCommand, encode_body(v1::make_error(code, message, reply_to, command)));
 }
 
 void AuditService::on_message(const Envelope& envelope) {

@@ -108,13 +108,8 @@ Send RouterCore::receipt(const std::string& to, const std::string& key, const st
 
 Send RouterCore::error(const std::string& to, ErrorCode code, const std::string& message, const std::string& reply_to,
                        std::string_view command) const {
-  v1::Error e;
-  e.code = static_cast<std::uint32_t>(code);
-  e.name = std::string(error_name(code));
-  e.message = message;
-  e.reply_to = reply_to;
-  e.command = std::string(command);
-  return {to, std::string(v1::Error::kCommand), encode_body(e), ""};
+  return {to, std::string(v1::Error::kCommand),
+          encode_body(v1::make_error(code, message, reply_to, std::string(command))), ""};
 }
 
 // ---- events ----

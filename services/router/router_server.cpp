@@ -51,13 +51,8 @@ bool RouterServer::decode_or_refuse(const Envelope& envelope, M& out) {
     return true;
   }
   ++counters_["bad_messages"];
-  v1::Error err;
-  err.code = static_cast<std::uint32_t>(decoded.status().code());
-  err.name = std::string(error_name(decoded.status().code()));
-  err.message = decoded.status().message();
-  err.reply_to = envelope.message_id;
-  err.command = envelope.command;
-  client_.send_message(envelope.peer, err);
+  client_.send_message(envelope.peer, v1::make_error(decoded.status().code(), decoded.status().message(),
+                                                     envelope.message_id, envelope.command));
   return false;
 }
 
@@ -213,9 +208,8 @@ void RouterServer::handle(const Envelope& e) {
     if (auto view = core_.view(q.incident_id)) {
       client_.send_message(e.peer, v1::IncidentInfo{q.query_id, *view});
     } else {
-      v1::Error err{static_cast<std::uint32_t>(ErrorCode::kUnknownId), "UNKNOWN_ID",
-                    "no incident '" + q.incident_id + "'", e.message_id, c};
-      client_.send_message(e.peer, err);
+      client_.send_message(e.peer, v1::make_error(ErrorCode::kUnknownId, "no incident '" + q.incident_id + "'",
+                                                  e.message_id, c));
     }
     return;
   }
@@ -228,9 +222,8 @@ void RouterServer::handle(const Envelope& e) {
   }
   if (c == v1::Stats::kCommand) return answer_stats(e);
   if (c == v1::ReportAck::kCommand || c == v1::Receipt::kCommand || c == v1::AuditEvents::kCommand) return;
-  v1::Error err{static_cast<std::uint32_t>(ErrorCode::kUnknownCommand), "UNKNOWN_COMMAND",
-                "the router does not handle '" + c + "'", e.message_id, c};
-  client_.send_message(e.peer, err);
+  client_.send_message(e.peer, v1::make_error(ErrorCode::kUnknownCommand, "the router does not handle '" + c + "'",
+                                              e.message_id, c));
 }
 
 bool RouterServer::run(const std::atomic<bool>& stop) {

@@ -45,13 +45,8 @@ int main(int argc, char** argv) {
     if (env->command == v1::IncidentReport::kCommand) {
       auto report = decode_body<v1::IncidentReport>(env->body);
       if (!report.ok()) {
-        v1::Error err;
-        err.code = static_cast<std::uint32_t>(report.status().code());
-        err.name = std::string(error_name(report.status().code()));
-        err.message = report.status().message();
-        err.reply_to = env->message_id;
-        err.command = env->command;
-        client.send_message(env->peer, err);
+        client.send_message(env->peer, v1::make_error(report.status().code(), report.status().message(),
+                                                      env->message_id, env->command));
         continue;
       }
       v1::ReportAck ack;
