@@ -456,6 +456,10 @@ void RouterCore::escalate(Decision& d, const Order& order_ref, const std::string
   record(d, event_type::kEscalated, inc.id, OrderChanged{order.id, inc.id, order.unit, reason});
   ++counters_["escalations"];
   if (inc.closed()) return;
+  next_rung(d, inc, order, reason);
+}
+
+void RouterCore::next_rung(Decision& d, Incident& inc, const Order& order, const std::string& reason) {
   const auto ladder = ladder_of(inc, order.chain);
   const auto where = incident_point(deployment_, to_point(inc.location), inc.grid);
   // Walk up from the next rung; past the top, the last rung (the command centre, normally) is
@@ -781,6 +785,37 @@ Decision RouterCore::on_tick() {
     const Order& o = orders_.at(id);
     const Incident& inc = incidents_.at(o.incident_id);
     escalate(d, o, "not accepted within " + seconds_text(deadline_of(inc, o.chain, o.rung)));
+  }
+  return d;
+}
+
+Decision RouterCore::resume() {
+  Decision d;
+  std::vector<std::string> ids;
+  for (const auto& [id, inc] : incidents_) {
+    if (!inc.closed() && !inc.merged_into) ids.push_back(id);
+  }
+  for (const auto& id : ids) {
+    Incident& inc = incidents_.at(id);
+    // The newest order of each chain says whether that chain still has someone on it.
+    std::map<std::int64_t, const Order*> newest;
+    bool any_open = false;
+    for (const auto& oid : inc.order_ids) {
+      const Order& o = orders_.at(oid);
+      newest[o.chain] = &o;
+      any_open = any_open || o.open;
+    }
+    if (!any_open && (inc.state == "reported" || inc.state == "transferred")) {
+      ++counters_["resumed"];
+      route(d, inc);
+      continue;
+    }
+    for (const auto& [chain, o] : newest) {
+      if (o->open || (o->state != "escalated" && o->state != "declined")) continue;
+      ++counters_["resumed"];
+      const Order ended = *o;
+      next_rung(d, inc, ended, "resumed after a restart: " + ended.unit + " " + ended.state);
+    }
   }
   return d;
 }

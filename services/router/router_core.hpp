@@ -61,6 +61,10 @@ class RouterCore {
   Status apply_stored(const v1::StoredEvent& event);
   // After replay: the orders still waiting for acceptance, to send again (same order ids).
   std::vector<Send> resend_pending() const;
+  // After replay: finishes decisions a crash cut in half. A kill between the appends of one
+  // decision can leave an incident reported (or transferred, or unlinked) with no order, or an
+  // order escalated with no successor; this routes or continues the ladder for each of them.
+  Decision resume();
 
   std::optional<v1::IncidentView> view(const std::string& incident_id) const;
   v1::IncidentList list(const std::string& query_id, const std::optional<std::string>& state,
@@ -81,6 +85,8 @@ class RouterCore {
   void dispatch(Decision& d, Incident& incident, const std::string& unit, std::int64_t chain, std::int64_t rung,
                 Millis ack_deadline_ms, const std::string& reason);
   void escalate(Decision& d, const Order& order, const std::string& reason);
+  // Dispatches the rung after `ended` (an escalated or declined order) of its chain.
+  void next_rung(Decision& d, Incident& incident, const Order& ended, const std::string& reason);
   std::vector<std::string> ladder_of(const Incident& incident, std::int64_t chain) const;
   Millis deadline_of(const Incident& incident, std::int64_t chain, std::int64_t rung) const;
   std::optional<std::string> find_merge_target(const IncidentReported& candidate) const;

@@ -132,6 +132,12 @@ Status RouterServer::replay() {
   spdlog::info("replayed {} events: {} open incidents, {} orders re-sent", replayed_, core_.open_incidents(),
                resend.size());
   for (const auto& m : resend) send(m);
+  // Decisions a crash cut in half (reported but not dispatched, escalated without a successor).
+  auto repaired = core_.resume();
+  if (!repaired.events.empty()) {
+    spdlog::warn("completed {} decisions interrupted by the last stop", repaired.events.size());
+  }
+  emit(std::move(repaired));
   return Status::Ok();
 }
 

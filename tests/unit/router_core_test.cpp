@@ -505,3 +505,40 @@ TEST_CASE("a 96345 work order returned by its department goes up the ladder", "[
   CHECK(units_of(returned) == std::vector<std::string>{"supervisor.96345"});
   CHECK_THAT(*orders_in(returned)[0].reason, Catch::Contains("private pipe"));
 }
+
+namespace {
+v1::StoredEvent stored(const v1::AuditEvent& e, std::int64_t seq) {
+  v1::StoredEvent s;
+  s.seq = seq;
+  s.event_id = e.event_id;
+  s.incident_id = e.incident_id;
+  s.type = e.type;
+  s.actor = e.actor;
+  s.at_ms = e.at_ms;
+  s.body = e.body;
+  return s;
+}
+}  // namespace
+
+TEST_CASE("a decision cut in half by a crash is completed after the replay", "[unit][router]") {
+  Fixture f;
+  // The router appended "incident.reported" but died before "order.dispatched" reached the log.
+  auto d = f.core.on_report("gw", "m", report("r1", "crime.theft"));
+  REQUIRE(d.events.size() == 2);
+  RouterCore restarted(f.deployment, f.clock);
+  REQUIRE(restarted.apply_stored(stored(d.events[0], 1)).ok());
+  auto resumed = restarted.resume();
+  CHECK(types_of(resumed) == std::vector<std::string>{"order.dispatched"});
+  CHECK(units_of(resumed) == std::vector<std::string>{"police.ps01"});
+  CHECK(restarted.resume().empty());  // once complete, nothing more to do
+
+  // An escalation whose successor order was lost: the ladder goes on from where it stopped.
+  f.clock.advance(30'000);
+  auto esc = f.core.on_tick();
+  REQUIRE(types_of(esc) == std::vector<std::string>{"order.escalated", "order.dispatched"});
+  RouterCore again(f.deployment, f.clock);
+  std::int64_t seq = 0;
+  for (const auto& e : d.events) REQUIRE(again.apply_stored(stored(e, ++seq)).ok());
+  REQUIRE(again.apply_stored(stored(esc.events[0], ++seq)).ok());
+  CHECK(units_of(again.resume()) == std::vector<std::string>{"police.ps02"});
+}
