@@ -98,24 +98,35 @@ void PacedPeer::arm_timer(TimePoint at) {
   timerfd_settime(timer_fd_, TFD_TIMER_ABSTIME, &spec, nullptr);
 }
 
-std::optional<Envelope> PacedPeer::receive_until(TimePoint deadline) {
+std::optional<Envelope> PacedPeer::receive_now() {
   std::vector<zmq::message_t> frames;
-  while (true) {
-    if (receive_frames(socket_, frames)) {
-      if (!check_envelope(frames, kDefaultMaxFrameBytes).ok()) continue;
-      Envelope env = to_envelope(frames);
-      if (env.peer.empty() && env.command == v1::Heartbeat::kCommand) continue;
-      if (env.peer.empty() && env.command == v1::Registered::kCommand) {
-        registered_ = true;
-        return std::nullopt;  // lets connect() see it at once
-      }
-      return env;
+  while (receive_frames(socket_, frames)) {
+    if (!check_envelope(frames, kDefaultMaxFrameBytes).ok()) continue;
+    Envelope env = to_envelope(frames);
+    if (env.peer.empty() && env.command == v1::Heartbeat::kCommand) continue;
+    if (env.peer.empty() && env.command == v1::Registered::kCommand) {
+      registered_ = true;
+      return std::nullopt;  // lets connect() see it at once
     }
+    return env;
+  }
+  return std::nullopt;
+}
+
+void PacedPeer::keep_alive() {
+  if (registered_ && std::chrono::steady_clock::now() - last_sent_ >= kHeartbeatInterval) {
+    send_frames("", v1::Heartbeat::kCommand, ids_.next(), encode_body(v1::Heartbeat{}));
+  }
+}
+
+std::optional<Envelope> PacedPeer::receive_until(TimePoint deadline) {
+  while (true) {
+    const bool was_registered = registered_;
+    if (auto env = receive_now()) return env;
+    if (registered_ != was_registered) return std::nullopt;
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) return std::nullopt;
-    if (registered_ && now - last_sent_ >= kHeartbeatInterval) {
-      send_frames("", v1::Heartbeat::kCommand, ids_.next(), encode_body(v1::Heartbeat{}));
-    }
+    keep_alive();
     arm_timer(std::min(deadline, last_sent_ + kHeartbeatInterval));
     zmq::pollitem_t items[2] = {{static_cast<void*>(socket_), 0, ZMQ_POLLIN, 0},
                                 {nullptr, timer_fd_, ZMQ_POLLIN, 0}};

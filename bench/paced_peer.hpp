@@ -43,6 +43,13 @@ class PacedPeer {
   // Sends DISCONNECT so the broker forgets this peer at once.
   void close();
 
+  // For waiting on several peers at once (PeerGroup): the socket to poll, the next message for the
+  // application without waiting (nothing when none is queued, or just after REGISTERED), and a
+  // HEARTBEAT when the peer has been silent for a heartbeat interval (call it at least that often).
+  zmq::socket_t& socket() { return socket_; }
+  std::optional<Envelope> receive_now();
+  void keep_alive();
+
  private:
   void arm_timer(TimePoint at);
   void send_frames(std::string_view destination, std::string_view command, std::string_view id,

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace liandong::bench {
@@ -23,6 +24,17 @@ struct BenchPlan {
   std::chrono::milliseconds open_loop_duration{20'000};
   std::chrono::milliseconds open_loop_warmup{1'000};
   std::chrono::milliseconds bus_probe_duration{5'000};  // AUDIT_QUERYs at the same rate, before
+
+  // The router (issue #4). In-process: RouterCore::on_report() over the deployment with a manual
+  // clock advanced this much between reports (spread out in time, random points are seldom merged),
+  // and GridLocator::locate() alone over as many points.
+  std::size_t routing_reports = 200'000;
+  std::int64_t routing_clock_step_ms = 60'000;
+  std::size_t grid_lookups = 200'000;
+  // End to end through broker + audit (sync=full) + router: INCIDENT_REPORTs offered open loop.
+  double router_rate_per_s = 500;
+  std::chrono::milliseconds router_duration{10'000};
+  std::chrono::milliseconds router_warmup{1'000};
 };
 
 inline BenchPlan full_plan() { return {}; }
@@ -38,6 +50,11 @@ inline BenchPlan quick_plan() {
   p.open_loop_duration = std::chrono::milliseconds(2'000);
   p.open_loop_warmup = std::chrono::milliseconds(200);
   p.bus_probe_duration = std::chrono::milliseconds(500);
+  p.routing_reports = 20'000;
+  p.grid_lookups = 20'000;
+  p.router_rate_per_s = 200;
+  p.router_duration = std::chrono::milliseconds(2'000);
+  p.router_warmup = std::chrono::milliseconds(200);
   return p;
 }
 

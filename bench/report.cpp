@@ -9,52 +9,12 @@
 #include <sstream>
 #include <vector>
 
+#include "bench/report_format.hpp"
+#include "bench/router_report.hpp"
+
 namespace liandong::bench {
 
 namespace {
-
-double ratio(double numerator, double denominator) { return denominator > 0 ? numerator / denominator : 0; }
-
-// 123456.7 -> "123,457"
-std::string thousands(double value) {
-  const auto n = static_cast<long long>(std::llround(value));
-  std::string digits = std::to_string(n < 0 ? -n : n);
-  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<std::size_t>(i), ",");
-  return (n < 0 ? "-" : "") + digits;
-}
-
-std::string fixed(double value, int decimals) {
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(decimals) << value;
-  return s.str();
-}
-
-std::string ms(double value) { return fixed(value, value < 10 ? 3 : 1); }
-
-struct Row {
-  std::string figure;
-  std::string value;
-  std::string unit;
-  std::string detail;
-};
-
-void print_rows(std::ostream& out, const std::string& title, const std::vector<Row>& rows) {
-  std::size_t w_figure = title.size(), w_value = 5, w_unit = 4;
-  for (const Row& r : rows) {
-    w_figure = std::max(w_figure, r.figure.size());
-    w_value = std::max(w_value, r.value.size());
-    w_unit = std::max(w_unit, r.unit.size());
-  }
-  out << std::left << std::setw(static_cast<int>(w_figure)) << title << "  " << std::right
-      << std::setw(static_cast<int>(w_value)) << "value" << "  " << std::left << std::setw(static_cast<int>(w_unit))
-      << "unit" << "  " << "detail\n";
-  out << std::string(w_figure + w_value + w_unit + 6 + 40, '-') << "\n";
-  for (const Row& r : rows) {
-    out << std::left << std::setw(static_cast<int>(w_figure)) << r.figure << "  " << std::right
-        << std::setw(static_cast<int>(w_value)) << r.value << "  " << std::left << std::setw(static_cast<int>(w_unit))
-        << r.unit << "  " << r.detail << "\n";
-  }
-}
 
 std::string cpu_detail(const CpuUse& cpu, double seconds) {
   // Cores kept busy on average: CPU seconds over wall seconds.
@@ -95,19 +55,6 @@ Row durable_row(const Repeated<ClosedLoopResult>& rep) {
           spread(rep) + thousands(static_cast<double>(r.acked)) + " events, window " +
               thousands(static_cast<double>(r.options.window)) + "; " + fixed(r.commits.events_per_transaction, 0) +
               " events/txn; " + cpu_detail(r.cpu, r.seconds)};
-}
-
-std::vector<Row> percentile_rows(const std::string& title, const LatencySummary& l, const std::string& detail) {
-  return {{title + ": p50", ms(l.p50_ms), "ms", detail},
-          {"  p90", ms(l.p90_ms), "ms", ""},
-          {"  p99", ms(l.p99_ms), "ms", ""},
-          {"  p99.9", ms(l.p999_ms), "ms", ""},
-          {"  max", ms(l.max_ms), "ms", ""}};
-}
-
-nlohmann::json json_of(const LatencySummary& s) {
-  return {{"count", s.count}, {"mean_ms", s.mean_ms}, {"p50_ms", s.p50_ms},   {"p90_ms", s.p90_ms},
-          {"p99_ms", s.p99_ms}, {"p99_9_ms", s.p999_ms}, {"max_ms", s.max_ms}};
 }
 
 nlohmann::json json_of(const SqliteCeilingResult& c) {
@@ -227,6 +174,8 @@ void print_table(std::ostream& out, const BenchReport& report) {
   rows.push_back({"harness send lag (append run): p99", ms(lat.appends.send_lag.p99_ms), "ms",
                   "scheduled -> sent; max " + ms(lat.appends.send_lag.max_ms) + " ms (already inside the latency above)"});
   print_rows(out, "Audit log (issue #3)", rows);
+  out << "\n";
+  print_rows(out, "Router (issue #4)", router_rows(report.router));
   out << "\ntotal " << fixed(report.total_seconds, 1) << " s\n";
 }
 
@@ -263,6 +212,7 @@ nlohmann::json to_json(const BenchReport& report) {
           {"durable_normal_over_sqlite_normal",
            ratio(a.durable_normal.median.appends_per_s, a.ceiling_normal.median.rows_per_s)},
           {"target", kAuditRatioTarget}}}}},
+      {"router", router_json(report.router)},
   };
 }
 

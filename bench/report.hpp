@@ -11,6 +11,8 @@
 #include "bench/audit_bench.hpp"
 #include "bench/machine_info.hpp"
 #include "bench/plan.hpp"
+#include "bench/router_latency.hpp"
+#include "bench/routing_rate.hpp"
 #include "bench/sqlite_ceiling.hpp"
 #include "bench/store_rate.hpp"
 #include "core/status.hpp"
@@ -37,12 +39,30 @@ struct AuditFigures {
 
 inline constexpr double kAuditRatioTarget = 0.5;  // issue #3: durable appends >= half the raw rate
 
+// The issue #4 figures: the deployment, the router's decisions in-process, and end to end.
+struct DeploymentFigures {
+  std::string dir;
+  double load_seconds = 0;  // load_deployment(): what a router start costs before the replay
+  std::size_t grids = 0;
+  std::size_t units = 0;
+  std::size_t households = 0;
+  std::size_t rules = 0;
+};
+
+struct RouterFigures {
+  DeploymentFigures deployment;
+  Repeated<RoutingRateResult> routing;  // RouterCore::on_report(), no bus
+  Repeated<GridLookupResult> lookups;   // GridLocator::locate() alone
+  RouterLatencyResult end_to_end;       // broker + audit (FULL) + router, open loop
+};
+
 struct BenchReport {
   BenchPlan plan;
   std::string started_at_utc;  // ISO 8601
   double total_seconds = 0;
   MachineInfo machine;
   AuditFigures audit;
+  RouterFigures router;
 };
 
 void print_table(std::ostream& out, const BenchReport& report);

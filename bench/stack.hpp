@@ -21,6 +21,7 @@ namespace liandong::bench {
 struct Binaries {
   std::string broker;
   std::string audit;
+  std::string router;
 };
 
 class Stack {
