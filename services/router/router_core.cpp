@@ -322,10 +322,14 @@ Status RouterCore::apply_stored(const v1::StoredEvent& event) {
 // ---- merging ----
 
 void RouterCore::index_for_merge(const Incident& incident) {
-  if (!deployment_.merge_windows.contains(incident.family)) return;
+  auto window = deployment_.merge_windows.find(incident.family);
+  if (window == deployment_.merge_windows.end()) return;
   auto point = incident_point(deployment_, to_point(incident.location), incident.grid);
   if (!point) return;
-  merge_cells_[incident.family][merge_cell(*point)].push_back(incident.id);
+  auto& cell = merge_cells_[incident.family][merge_cell(*point)];
+  const std::int64_t oldest = incident.reported_at_ms - window->second.window_ms;
+  std::erase_if(cell, [&](const MergeEntry& e) { return e.reported_at_ms < oldest; });
+  cell.push_back({incident.id, incident.reported_at_ms, *point});
 }
 
 std::optional<std::string> RouterCore::find_merge_target(const IncidentReported& candidate) const {
@@ -345,16 +349,14 @@ std::optional<std::string> RouterCore::find_merge_target(const IncidentReported&
     for (int c = col - reach; c <= col + reach; ++c) {
       auto cell = family->second.find({r, c});
       if (cell == family->second.end()) continue;
-      for (const auto& id : cell->second) {
-        const Incident& other = incidents_.at(id);
-        if (other.closed() || other.merged_into || other.family != candidate.family) continue;
-        if (std::llabs(other.reported_at_ms - candidate.reported_at_ms) > window->second.window_ms) continue;
-        auto other_point = incident_point(deployment_, to_point(other.location), other.grid);
-        if (!other_point) continue;
-        const double m = distance_m(*point, *other_point);
+      for (const auto& entry : cell->second) {
+        if (std::llabs(entry.reported_at_ms - candidate.reported_at_ms) > window->second.window_ms) continue;
+        const double m = distance_m(*point, entry.point);
         if (m > window->second.distance_m) continue;
+        const Incident& other = incidents_.at(entry.incident_id);
+        if (other.closed() || other.merged_into) continue;
         if (!best || m < best_m || (m == best_m && other.reported_at_ms > best_time)) {
-          best = id;
+          best = entry.incident_id;
           best_m = m;
           best_time = other.reported_at_ms;
         }

@@ -109,8 +109,15 @@ class RouterCore {
   std::map<std::string, Incident> incidents_;
   std::map<std::string, Order> orders_;
   std::map<std::string, std::string> incident_of_report_;  // source + "/" + report id -> incident
-  // Merge candidates: family -> ~1 km cell -> incident ids.
-  std::map<std::string, std::map<std::pair<int, int>, std::vector<std::string>>> merge_cells_;
+  // Merge candidates: family -> ~1 km cell -> recent incidents there. Time and place are kept in
+  // the entry so most candidates are rejected without a lookup; entries older than the family's
+  // window are dropped as new ones arrive, so the search stays flat as incidents accumulate.
+  struct MergeEntry {
+    std::string incident_id;
+    std::int64_t reported_at_ms = 0;
+    GeoPoint point;
+  };
+  std::map<std::string, std::map<std::pair<int, int>, std::vector<MergeEntry>>> merge_cells_;
   using Deadline = std::pair<std::int64_t, std::string>;  // wall ms, order id
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   std::map<std::string, std::uint64_t> counters_;
