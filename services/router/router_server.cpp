@@ -59,6 +59,31 @@ bool RouterServer::decode_or_refuse(const Envelope& envelope, M& out) {
 void RouterServer::send(const Send& message) {
   // A dispatch order's message id is its order id, so an UNROUTABLE answer names the order.
   client_.send(message.to, message.command, message.body, message.order_id);
+  if (!message.order_id.empty() && message.command == v1::DispatchOrder::kCommand &&
+      !resends_.contains(message.order_id)) {
+    resends_[message.order_id] = {message, clock_.monotonic_ms() + options_.first_resend_ms, options_.first_resend_ms};
+  }
+}
+
+void RouterServer::resend_due_orders() {
+  const Millis now = clock_.monotonic_ms();
+  if (now < next_resend_check_) return;
+  next_resend_check_ = now + 250;
+  for (auto it = resends_.begin(); it != resends_.end();) {
+    const Order* order = core_.order(it->first);
+    if (order == nullptr || !order->awaiting_ack) {
+      it = resends_.erase(it);
+      continue;
+    }
+    Resend& r = it->second;
+    if (now >= r.next_at) {
+      ++counters_["orders_resent"];
+      client_.send(r.message.to, r.message.command, r.message.body, r.message.order_id);
+      r.interval = std::min(r.interval * 2, options_.max_resend_ms);
+      r.next_at = now + r.interval;
+    }
+    ++it;
+  }
 }
 
 void RouterServer::send_events(const std::vector<v1::AuditEvent>& events) {
@@ -250,6 +275,7 @@ bool RouterServer::run(const std::atomic<bool>& stop) {
     while (!inbox_.empty()) handle(inbox_.pop());
     emit(core_.on_tick());
     send_events(pipeline_.due(clock_.monotonic_ms()));
+    resend_due_orders();
   }
   return true;
 }

@@ -22,6 +22,10 @@ struct RouterServerOptions {
   Millis audit_retry_ms = 1000;        // resend an unacknowledged event after this long
   std::size_t max_drain = 1000;        // messages taken from the socket per turn
   std::int64_t replay_page = 10'000;
+  // A dispatch order not yet accepted is sent again (same order id) after this long, doubling up
+  // to max_resend_ms: an order lost in transit (a reconnect, a broker restart) still arrives.
+  Millis first_resend_ms = 2000;
+  Millis max_resend_ms = 60'000;
 };
 
 class RouterServer {
@@ -55,6 +59,15 @@ class RouterServer {
   RouterServerOptions options_;
   AuditPipeline pipeline_;
   RouterInbox inbox_;
+  void resend_due_orders();
+
+  struct Resend {
+    Send message;
+    Millis next_at = 0;
+    Millis interval = 0;
+  };
+  std::map<std::string, Resend> resends_;  // by order id, while the order awaits acceptance
+  Millis next_resend_check_ = 0;
   std::int64_t replayed_ = 0;
   Millis started_at_;
   std::map<std::string, std::uint64_t> counters_;

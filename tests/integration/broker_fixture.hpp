@@ -28,7 +28,7 @@ struct BrokerProcess {
 
   ChildProcess start(const std::vector<std::string>& extra, const std::string& endpoint_arg) {
     std::vector<std::string> argv = {LIANDONG_BROKER_BIN, "--endpoint", endpoint_arg, "--ready-file",
-                                     dir.file("broker.ready"), "--heartbeat-ms", "100"};
+                                     dir.file("broker.ready"), "--heartbeat-ms", "250"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return ChildProcess::start(argv, dir.file("broker.log"));
   }

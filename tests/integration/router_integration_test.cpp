@@ -263,3 +263,30 @@ TEST_CASE("an operator's day through the CLI: report, a unit accepts and reports
   CHECK(system.audit.stop());
   system.broker.stop_cleanly();
 }
+
+TEST_CASE("an order not yet accepted is sent again, same order id, until the unit answers",
+          "[integration][router]") {
+  System system;
+  zmq::context_t ctx;
+  SystemClock clock;
+  auto reporter = connect_client(ctx, clock, system.broker.endpoint, "gw-96345", "gateway");
+  auto unit = connect_client(ctx, clock, system.broker.endpoint, "unit:dept.approval", "unit");
+  reporter->send_message("router", consultation(1));
+  REQUIRE(receive_until(*reporter, 10'000, [](const Envelope& e) { return e.command == "REPORT_ACK"; }).has_value());
+  // The unit "loses" the first copy (no answer); the router must send it again.
+  std::vector<std::string> copies;
+  const Millis deadline = clock.monotonic_ms() + 10'000;
+  while (copies.size() < 2 && clock.monotonic_ms() < deadline) {
+    auto env = unit->receive(100);
+    if (env && env->command == "DISPATCH_ORDER") copies.push_back(decode_body<v1::DispatchOrder>(env->body)->order_id);
+  }
+  REQUIRE(copies.size() == 2);
+  CHECK(copies[0] == copies[1]);
+  // Once accepted, no more copies.
+  unit->send_message("router", v1::OrderAck{copies[0], "dept.approval", true, std::nullopt});
+  REQUIRE(receive_until(*unit, 10'000, [](const Envelope& e) { return e.command == "RECEIPT"; }).has_value());
+  CHECK_FALSE(receive_until(*unit, 5'000, [](const Envelope& e) { return e.command == "DISPATCH_ORDER"; }).has_value());
+  CHECK(system.router.stop());
+  CHECK(system.audit.stop());
+  system.broker.stop_cleanly();
+}
