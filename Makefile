@@ -42,7 +42,8 @@ up: build
 	./$(BUILD_DIR)/tools/liandong up --config $(CONFIG) --data-dir $(DATA_DIR)
 
 # The benchmark (bench/README.md): the audit log's durable rate and latency beside this machine's
-# raw SQLite ceiling, measured in one run; the table goes to stdout, every figure to the JSON file.
+# raw SQLite ceiling, and the router's decisions/s and intake -> order latency, measured in one
+# run (about 3 minutes); the table goes to stdout, every figure to the JSON file.
 bench: build
 	./$(BUILD_DIR)/bench/liandong-bench --json-out $(BUILD_DIR)/bench-results.json
 
