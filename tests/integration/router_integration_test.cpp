@@ -33,11 +33,15 @@ struct System {
     REQUIRE(wait_for_ready_file(broker.dir.file("audit.ready")).has_value());
     return p;
   }
-  ChildProcess start_router() {
+  // Starts the router without waiting for it, so a test can keep its own peers alive meanwhile.
+  ChildProcess launch_router() {
     std::filesystem::remove(broker.dir.file("router.ready"));
-    auto p = ChildProcess::start({LIANDONG_ROUTER_BIN, "--config", LIANDONG_SOURCE_DIR "/config/liandong.toml",
-                                  "--broker", broker.endpoint, "--ready-file", broker.dir.file("router.ready")},
-                                 broker.dir.file("router.log"));
+    return ChildProcess::start({LIANDONG_ROUTER_BIN, "--config", LIANDONG_SOURCE_DIR "/config/liandong.toml",
+                                "--broker", broker.endpoint, "--ready-file", broker.dir.file("router.ready")},
+                               broker.dir.file("router.log"));
+  }
+  ChildProcess start_router() {
+    auto p = launch_router();
     INFO(read_file(broker.dir.file("router.log")));
     REQUIRE(wait_for_ready_file(broker.dir.file("router.ready"), std::chrono::seconds(30)).has_value());
     return p;
@@ -128,9 +132,11 @@ TEST_CASE("killing the router mid-stream loses no report and dispatches no accep
     }
     pump_unit();
     // Three kills at different points of the stream, each catching different decisions mid-way.
+    // The restart does not block this loop: the reporter and the unit keep heartbeating (a unit
+    // silent for seconds would rightly be dropped by the broker and its orders escalated).
     if (kills < 3 && incident_of.size() >= static_cast<std::size_t>(50 * (kills + 1))) {
       system.router.kill_hard();
-      system.router = system.start_router();
+      system.router = system.launch_router();
       ++kills;
     }
   }
