@@ -122,6 +122,14 @@ Status Transfer::validate() const {
   return require_platform("to", to);
 }
 
+Status NeighbourAck::validate() const {
+  if (auto s = require_id("ack_id", ack_id); !s.ok()) return s;
+  if (auto s = require_id("incident_id", incident_id); !s.ok()) return s;
+  if (auto s = require_id("household", household); !s.ok()) return s;
+  if (at_ms <= 0) return invalid("at_ms", "must be a positive Unix time in milliseconds");
+  return Status::Ok();
+}
+
 Status AuditEvent::validate() const {
   if (auto s = require_id("event_id", event_id); !s.ok()) return s;
   if (incident_id) {

@@ -163,6 +163,9 @@ struct IncidentReport {
   std::optional<Caller> caller;
   std::optional<std::string> text;
   std::int64_t reported_at_ms = 0;  // when the source received it, Unix ms
+  // The source could not confirm who raised it (a watch alarm from a number not in the household
+  // registry): still routed, flagged for the units.
+  std::optional<bool> unverified;
   template <class V>
   void fields(V& v) {
     v.required("report_id", report_id);
@@ -176,6 +179,7 @@ struct IncidentReport {
     v.optional("caller", caller);
     v.optional("text", text);
     v.required("reported_at_ms", reported_at_ms);
+    v.optional("unverified", unverified);
   }
   Status validate() const;
 };
@@ -471,6 +475,48 @@ struct Receipt {
     v.required("incident_id", incident_id);
     v.required("state", state);
     v.required("duplicate", duplicate);
+  }
+};
+
+// A neighbour household acknowledged a watch alarm's alert (through its relay and the watch
+// gateway). The router answers RECEIPT with key = ack_id.
+struct NeighbourAck {
+  static constexpr std::string_view kCommand = "NEIGHBOUR_ACK";
+  std::string ack_id;       // idempotency key
+  std::string incident_id;  // the alarm's incident
+  std::string household;    // the neighbour household that acknowledged
+  std::int64_t at_ms = 0;   // when the neighbour acknowledged, Unix ms
+  std::optional<std::string> relay;  // the relay it came through
+  template <class V>
+  void fields(V& v) {
+    v.required("ack_id", ack_id);
+    v.required("incident_id", incident_id);
+    v.required("household", household);
+    v.required("at_ms", at_ms);
+    v.optional("relay", relay);
+  }
+  Status validate() const;
+};
+
+// The router tells a platform's duty supervisor about something that needs a person: an order
+// past a workflow deadline, an alarm no neighbour acknowledged. Best effort (the event in the
+// audit log is the record); no answer is expected.
+struct Notice {
+  static constexpr std::string_view kCommand = "NOTICE";
+  std::string notice_id;
+  std::string incident_id;
+  std::optional<std::string> order_id;
+  std::string kind;   // "overdue", "neighbours_unanswered"
+  std::string text;   // a sentence for a person (personal data masked)
+  std::int64_t at_ms = 0;
+  template <class V>
+  void fields(V& v) {
+    v.required("notice_id", notice_id);
+    v.required("incident_id", incident_id);
+    v.optional("order_id", order_id);
+    v.required("kind", kind);
+    v.required("text", text);
+    v.required("at_ms", at_ms);
   }
 };
 

@@ -142,6 +142,20 @@ TEST_CASE("every v1 message type survives a round trip", "[unit][codec]") {
     REQUIRE(inner.ok());
     CHECK(inner->category == "traffic.accident");
   }
+  SECTION("watch and supervisor messages") {
+    v1::IncidentReport alarm = full_report();
+    alarm.unverified = true;
+    CHECK(round_trip(alarm).unverified == true);
+    CHECK_FALSE(round_trip(full_report()).unverified.has_value());
+    auto na = round_trip(v1::NeighbourAck{"a1", "01INC", "H000002", 7, std::string("relay.jiyang")});
+    CHECK(na.household == "H000002");
+    CHECK(na.relay == "relay.jiyang");
+    v1::NeighbourAck bad{"a1", "01INC", "", 7, std::nullopt};
+    CHECK_FALSE(bad.validate().ok());
+    auto no = round_trip(v1::Notice{"n1", "01INC", std::string("01ORD"), "overdue", "response deadline passed", 9});
+    CHECK(no.kind == "overdue");
+    CHECK(no.order_id == "01ORD");
+  }
 }
 
 TEST_CASE("unknown fields are ignored and nil reads as absent", "[unit][codec]") {
