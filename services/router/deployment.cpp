@@ -1,5 +1,6 @@
 #include "services/router/deployment.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace liandong::router {
@@ -29,6 +30,24 @@ std::string Workflow::allowed_from(const std::string& from) const {
   std::string out;
   for (const auto& s : it->second) out += (out.empty() ? "" : ", ") + s;
   return out;
+}
+
+namespace {
+bool contains(const std::vector<std::string>& list, const std::string& s) {
+  for (const auto& x : list) {
+    if (x == s) return true;
+  }
+  return false;
+}
+}  // namespace
+
+bool WorkflowTimer::starts_at(const std::string& state) const { return contains(start, state); }
+bool WorkflowTimer::stops_at(const std::string& state) const { return contains(stop, state); }
+
+double WorkflowTimer::limit_for(const std::string& category, std::int64_t priority) const {
+  if (auto it = by_category.find(category); it != by_category.end()) return it->second;
+  const auto p = std::clamp<std::int64_t>(priority, 1, static_cast<std::int64_t>(limits.size()));
+  return limits[static_cast<std::size_t>(p - 1)];
 }
 
 const Grid* Deployment::grid(const std::string& id) const {

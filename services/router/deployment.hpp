@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "services/router/working_calendar.hpp"
 
 namespace liandong::router {
 
@@ -72,6 +73,26 @@ struct RoutingRule {
   int min_priority = 1;
   int max_priority = 4;
   std::vector<DispatchTarget> targets;
+  // Also alert the household's neighbour group (neighbourhood watch, "ten households alert").
+  bool alert_neighbours = false;
+};
+
+// A deadline inside a workflow ([[workflow.<p>.timer]]): entering a start state arms it, entering
+// a stop state disarms it; passing it tells the platform's duty supervisor (the order stays).
+struct WorkflowTimer {
+  enum class ClockKind { kWall, kWorking };
+  std::string name;
+  std::vector<std::string> start;
+  std::vector<std::string> stop;
+  ClockKind clock = ClockKind::kWall;
+  // The limit per priority P1..P4: seconds on the wall clock, or working hours of the calendar.
+  std::vector<double> limits = {0, 0, 0, 0};
+  std::map<std::string, double> by_category;  // category id -> limit, same unit; wins over priority
+  std::string on_expiry = "supervisor";
+
+  bool starts_at(const std::string& state) const;
+  bool stops_at(const std::string& state) const;
+  double limit_for(const std::string& category, std::int64_t priority) const;
 };
 
 // A platform's workflow as data: order states and the transitions allowed between them.
@@ -85,6 +106,7 @@ struct Workflow {
   std::vector<std::string> declined = {"declined"};
   std::vector<std::string> states;
   std::map<std::string, std::vector<std::string>> transitions;  // from -> allowed next states
+  std::vector<WorkflowTimer> timers;
 
   bool allows(const std::string& from, const std::string& to) const;
   // "en_route, on_scene" or "(none: 'closed' is final)"
@@ -94,6 +116,17 @@ struct Workflow {
 struct MergeWindow {
   double distance_m = 300;
   Millis window_ms = 30 * 60'000;
+  // Two reports from the same household within the window are linked whatever the distance
+  // (repeated presses of one watch alarm).
+  bool same_household = false;
+};
+
+// What follows a neighbour alert ([workflow.watch.neighbours]): if fewer than min_acks neighbours
+// acknowledge within ack_ms, the watch platform's duty supervisor is told.
+struct NeighbourWatch {
+  Millis ack_ms = 90'000;
+  std::int64_t min_acks = 1;
+  std::string on_no_ack = "supervisor";
 };
 
 struct Deployment {
@@ -106,6 +139,8 @@ struct Deployment {
   std::map<std::string, Workflow> workflows;           // by platform
   std::map<std::string, MergeWindow> merge_windows;    // by family; absent: never merged
   std::map<std::string, std::string> supervisors;      // platform -> unit id
+  WorkingCalendar calendar;                            // for timers with clock = "working"
+  NeighbourWatch neighbour_watch;
   std::string command_centre = "command.centre";
   Millis supervisor_ack_deadline_ms = 120'000;
 

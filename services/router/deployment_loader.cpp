@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <set>
 #include <sstream>
 
 #include "core/config.hpp"
@@ -185,6 +186,10 @@ Status load_routing(const fs::path& file, Deployment& d) {
       rule.min_priority = static_cast<int>((*range)[0].value_or(1));
       rule.max_priority = static_cast<int>((*range)[1].value_or(4));
     }
+    if (const auto* alert = (*t)["alert_neighbours"].node()) {
+      if (!alert->is_boolean()) return bad(file, "rule '" + rule.name + "': alert_neighbours must be true or false");
+      rule.alert_neighbours = alert->value_or(false);
+    }
     const auto* dispatch = (*t)["dispatch"].as_array();
     if (dispatch == nullptr || dispatch->empty()) return bad(file, "rule '" + rule.name + "' has no [[rule.dispatch]]");
     for (const auto& dn : *dispatch) {
@@ -212,9 +217,136 @@ Status load_routing(const fs::path& file, Deployment& d) {
   return Status::Ok();
 }
 
+// ---- workflows.toml: the calendar, timers and the neighbour watch ----
+
+Result<std::vector<std::string>> string_list(const fs::path& file, const toml::node* node, const std::string& key) {
+  std::vector<std::string> out;
+  if (node == nullptr) return out;
+  const auto* arr = node->as_array();
+  if (arr == nullptr) return bad(file, key + " must be a list of strings");
+  for (const auto& item : *arr) {
+    auto v = item.value<std::string>();
+    if (!v) return bad(file, key + " must be a list of strings");
+    out.push_back(*v);
+  }
+  return out;
+}
+
+Status load_calendar(const fs::path& file, const toml::table& doc, WorkingCalendar& calendar) {
+  const auto* t = doc["calendar"].as_table();
+  if (t == nullptr) return Status::Ok();  // no working-time timers need it, or the default fits
+  if (auto offset = (*t)["utc_offset"].value<std::string>()) {
+    auto minutes = WorkingCalendar::parse_offset(*offset);
+    if (!minutes) return bad(file, "calendar.utc_offset '" + *offset + "' is not like \"+08:00\"");
+    calendar.set_utc_offset_minutes(*minutes);
+  }
+  if (const auto* node = (*t)["working_days"].node()) {
+    auto names = string_list(file, node, "calendar.working_days");
+    if (!names.ok()) return names.status();
+    std::set<int> days;
+    for (const auto& n : *names) {
+      auto w = WorkingCalendar::parse_weekday(n);
+      if (!w) return bad(file, "calendar.working_days: '" + n + "' is not one of mon, tue, wed, thu, fri, sat, sun");
+      days.insert(*w);
+    }
+    if (!calendar.set_working_days(days)) return bad(file, "calendar.working_days must name at least one day");
+  }
+  if (const auto* node = (*t)["working_hours"].node()) {
+    const auto* periods = node->as_array();
+    if (periods == nullptr) return bad(file, "calendar.working_hours must be a list of [\"HH:MM\", \"HH:MM\"] periods");
+    std::vector<WorkingCalendar::Period> list;
+    for (const auto& p : *periods) {
+      const auto* pair = p.as_array();
+      std::optional<int> from, to;
+      if (pair != nullptr && pair->size() == 2) {
+        from = WorkingCalendar::parse_clock((*pair)[0].value_or(std::string()));
+        to = WorkingCalendar::parse_clock((*pair)[1].value_or(std::string()));
+      }
+      if (!from || !to) return bad(file, "calendar.working_hours: every period must be [\"HH:MM\", \"HH:MM\"]");
+      list.push_back({*from, *to});
+    }
+    if (!calendar.set_working_hours(list)) {
+      return bad(file, "calendar.working_hours: periods must be non-empty, each start before its end, in order and "
+                       "not overlapping");
+    }
+  }
+  for (const char* key : {"holidays", "extra_working_days"}) {
+    auto dates = string_list(file, (*t)[key].node(), std::string("calendar.") + key);
+    if (!dates.ok()) return dates.status();
+    std::set<std::int64_t> days;
+    for (const auto& date : *dates) {
+      auto day = WorkingCalendar::parse_date(date);
+      if (!day) return bad(file, std::string("calendar.") + key + ": '" + date + "' is not a date \"YYYY-MM-DD\"");
+      days.insert(*day);
+    }
+    if (std::string(key) == "holidays") calendar.set_holidays(std::move(days));
+    else calendar.set_extra_working_days(std::move(days));
+  }
+  return Status::Ok();
+}
+
+Result<WorkflowTimer> load_timer(const fs::path& file, const Workflow& w, const toml::table& t, std::size_t index) {
+  WorkflowTimer timer;
+  timer.name = str(t, "name");
+  const std::string key = "workflow." + w.platform + ".timer[" + std::to_string(index) + "]" +
+                          (timer.name.empty() ? "" : " '" + timer.name + "'");
+  if (timer.name.empty()) return bad(file, key + " has no name");
+  for (auto [field, list] : {std::pair{"start", &timer.start}, std::pair{"stop", &timer.stop}}) {
+    auto states = string_list(file, t[field].node(), key + "." + field);
+    if (!states.ok()) return states.status();
+    for (const auto& s : *states) {
+      if (std::find(w.states.begin(), w.states.end(), s) == w.states.end()) {
+        return bad(file, key + "." + field + " names undeclared state '" + s + "'");
+      }
+    }
+    *list = *states;
+  }
+  if (timer.start.empty()) return bad(file, key + ".start must name at least one state");
+  const std::string clock = str(t, "clock", "wall");
+  if (clock != "wall" && clock != "working") return bad(file, key + ".clock '" + clock + "' is not \"wall\" or \"working\"");
+  timer.clock = clock == "wall" ? WorkflowTimer::ClockKind::kWall : WorkflowTimer::ClockKind::kWorking;
+  const std::string limits_key = clock == "wall" ? "seconds" : "working_hours";
+  const auto* limits = t[limits_key].as_array();
+  if (limits == nullptr || limits->size() != 4) {
+    return bad(file, key + "." + limits_key + " must list 4 limits (P1, P2, P3, P4) for clock = \"" + clock + "\"");
+  }
+  for (std::size_t p = 0; p < 4; ++p) {
+    auto v = (*limits)[p].value<double>();
+    if (!v || *v <= 0) return bad(file, key + "." + limits_key + "[" + std::to_string(p) + "] must be a positive number");
+    timer.limits[p] = *v;
+  }
+  if (const auto* by = t["by_category"].as_table()) {
+    for (const auto& [category, node] : *by) {
+      auto v = node.value<double>();
+      if (!v || *v <= 0) {
+        return bad(file, key + ".by_category.\"" + std::string(category.str()) + "\" must be a positive number");
+      }
+      timer.by_category[std::string(category.str())] = *v;
+    }
+  }
+  timer.on_expiry = str(t, "on_expiry", "supervisor");
+  if (timer.on_expiry != "supervisor") return bad(file, key + ".on_expiry '" + timer.on_expiry + "' is not \"supervisor\"");
+  return timer;
+}
+
+Status load_neighbour_watch(const fs::path& file, const toml::table& t, NeighbourWatch& watch) {
+  const auto seconds = t["ack_seconds"].value_or(std::int64_t{90});
+  const auto min_acks = t["min_acks"].value_or(std::int64_t{1});
+  watch.on_no_ack = str(t, "on_no_ack", "supervisor");
+  if (seconds <= 0) return bad(file, "workflow.watch.neighbours.ack_seconds must be a positive integer");
+  if (min_acks < 1) return bad(file, "workflow.watch.neighbours.min_acks must be at least 1");
+  if (watch.on_no_ack != "supervisor") {
+    return bad(file, "workflow.watch.neighbours.on_no_ack '" + watch.on_no_ack + "' is not \"supervisor\"");
+  }
+  watch.ack_ms = seconds * 1000;
+  watch.min_acks = min_acks;
+  return Status::Ok();
+}
+
 Status load_workflows(const fs::path& file, Deployment& d) {
   auto doc = load_toml_file(file.string());
   if (!doc.ok()) return doc.status();
+  if (auto s = load_calendar(file, *doc, d.calendar); !s.ok()) return s;
   const auto* all = (*doc)["workflow"].as_table();
   if (all == nullptr) return bad(file, "has no [workflow.<platform>] tables");
   for (const auto& [platform, node] : *all) {
@@ -247,6 +379,18 @@ Status load_workflows(const fs::path& file, Deployment& d) {
         }
       }
     }
+    if (const auto* timers = (*t)["timer"].as_array()) {
+      for (std::size_t i = 0; i < timers->size(); ++i) {
+        const auto* tt = (*timers)[i].as_table();
+        if (tt == nullptr) return bad(file, "[[workflow." + w.platform + ".timer]] entries must be tables");
+        auto timer = load_timer(file, w, *tt, i);
+        if (!timer.ok()) return timer.status();
+        w.timers.push_back(std::move(*timer));
+      }
+    }
+    if (const auto* neighbours = (*t)["neighbours"].as_table()) {
+      if (auto s = load_neighbour_watch(file, *neighbours, d.neighbour_watch); !s.ok()) return s;
+    }
     d.workflows[w.platform] = std::move(w);
   }
   return Status::Ok();
@@ -262,6 +406,10 @@ Status load_merge(const fs::path& file, Deployment& d) {
       MergeWindow w;
       w.distance_m = (*t)["distance_m"].value_or(0.0);
       w.window_ms = (*t)["window_minutes"].value_or(std::int64_t{0}) * 60'000;
+      if (const auto* same = (*t)["same_household"].node()) {
+        if (!same->is_boolean()) return bad(file, "family." + std::string(name.str()) + ".same_household must be true or false");
+        w.same_household = same->value_or(false);
+      }
       d.merge_windows[std::string(name.str())] = w;
     }
   }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -23,6 +24,23 @@ struct Order {
   std::string reason;
   bool awaiting_ack = true;  // dispatched and neither accepted, declined, escalated nor closed
   bool open = true;          // not escalated, closed or finished
+  // Workflow timers armed by order.deadline events, by timer name. `overdue` once order.overdue
+  // is recorded, so a timer fires once per arming.
+  struct ArmedTimer {
+    std::int64_t deadline_ms = 0;
+    bool overdue = false;
+  };
+  std::map<std::string, ArmedTimer> timers;
+};
+
+// A neighbour alert on a watch incident (neighbours.alerted and what followed).
+struct NeighbourAlert {
+  std::string household;
+  std::vector<std::string> neighbours;
+  std::int64_t ack_deadline_ms = 0;
+  std::int64_t min_acks = 1;
+  std::set<std::string> acknowledged;  // neighbour households
+  bool unanswered = false;             // neighbours.unanswered recorded
 };
 
 struct Incident {
@@ -42,6 +60,8 @@ struct Incident {
   std::optional<std::string> text;
   std::optional<std::string> triage_reason;
   std::optional<std::string> merged_into;
+  bool unverified = false;
+  std::optional<NeighbourAlert> neighbour_alert;
   std::vector<std::string> linked;
   std::vector<std::string> report_ids;
   std::int64_t reported_at_ms = 0;

@@ -43,7 +43,8 @@ std::string unit_peer(const std::string& unit_id) { return "unit:" + unit_id; }
 RouterCore::RouterCore(const Deployment& deployment, const Clock& clock, std::string name)
     : deployment_(deployment), locator_(deployment), clock_(clock), name_(std::move(name)), ids_(clock) {
   for (const char* c : {"reports", "duplicate_reports", "merged", "dispatched", "escalations", "triage", "accepted",
-                        "declined", "status_updates", "transfers", "unlinks", "refused", "unreachable"}) {
+                        "declined", "status_updates", "transfers", "unlinks", "refused", "unreachable", "neighbours_alerted",
+                        "neighbour_acks", "neighbours_unanswered", "deadlines", "overdue"}) {
     counters_[c] = 0;
   }
 }
@@ -97,7 +98,8 @@ Send RouterCore::dispatch_order(const Order& order) const {
   o.text = inc.text;
   o.ack_deadline_ms = order.ack_deadline_ms;
   o.rung = order.rung;
-  o.reason = order.reason;
+  // The police must know when nobody could confirm who raised the alarm.
+  o.reason = order.reason + (inc.unverified ? "; unverified caller" : "");
   return {unit_peer(order.unit), std::string(v1::DispatchOrder::kCommand), encode_body(o), order.id};
 }
 
@@ -126,6 +128,13 @@ void RouterCore::record(Decision& d, std::string_view type, const std::string& i
   apply(e.type, e.body.bytes, e.at_ms);
   d.events.push_back(std::move(e));
 }
+
+// record() is used from router_neighbours.cpp and router_timers.cpp too.
+template void RouterCore::record(Decision&, std::string_view, const std::string&, const NeighboursAlerted&);
+template void RouterCore::record(Decision&, std::string_view, const std::string&, const NeighbourAcknowledged&);
+template void RouterCore::record(Decision&, std::string_view, const std::string&, const NeighboursUnanswered&);
+template void RouterCore::record(Decision&, std::string_view, const std::string&, const OrderDeadline&);
+template void RouterCore::record(Decision&, std::string_view, const std::string&, const OrderOverdue&);
 
 void RouterCore::timeline(Incident& incident, std::int64_t at_ms, std::string_view type, std::string text) {
   incident.timeline.push_back({at_ms, std::string(type), std::move(text)});
@@ -181,6 +190,7 @@ void RouterCore::apply(std::string_view type, const std::string& body, std::int6
     inc.text = ev->text;
     inc.triage_reason = ev->triage_reason;
     inc.merged_into = ev->merged_into;
+    inc.unverified = ev->unverified.value_or(false);
     inc.reported_at_ms = ev->reported_at_ms;
     inc.report_ids.push_back(ev->report_id);
     inc.state = ev->merged_into ? "merged" : "reported";
@@ -190,6 +200,7 @@ void RouterCore::apply(std::string_view type, const std::string& body, std::int6
              "reported by " + ev->reporter + " via " + ev->source + ": " + ev->category + " P" +
                  std::to_string(ev->priority) + (ev->grid ? " in grid " + *ev->grid : std::string(" (no grid)")) +
                  (ev->location_note ? " — " + *ev->location_note : "") +
+                 (inc.unverified ? std::string(" — unverified caller (not confirmed by the household registry)") : "") +
                  (ev->triage_reason ? " — manual triage: " + *ev->triage_reason : ""));
     return;
   }
@@ -259,6 +270,7 @@ void RouterCore::apply(std::string_view type, const std::string& body, std::int6
     o.awaiting_ack = false;
     if (type == event_type::kAccepted) {
       o.state = wf.accepted;
+      disarm_on_enter(o, wf);
       timeline(inc, at_ms, type, o.unit + " accepted order " + o.id);
     } else if (type == event_type::kDeclined) {
       o.state = "declined";
@@ -273,6 +285,7 @@ void RouterCore::apply(std::string_view type, const std::string& body, std::int6
       o.open = false;
       timeline(inc, at_ms, type, "order " + o.id + " to " + o.unit + " withdrawn: " + ev->reason);
     }
+    if (!o.open) o.timers.clear();
     refresh_state(inc, orders_, wf);
     return;
   }
@@ -285,6 +298,7 @@ void RouterCore::apply(std::string_view type, const std::string& body, std::int6
     o.state = ev->state;
     o.awaiting_ack = false;
     if (ev->state == wf.closed) o.open = false;
+    disarm_on_enter(o, wf);
     inc.seen_requests.insert(ev->update_id);
     timeline(inc, at_ms, type, o.unit + ": " + ev->state + (ev->note ? " (" + *ev->note + ")" : ""));
     refresh_state(inc, orders_, wf);
@@ -312,6 +326,8 @@ void RouterCore::apply(std::string_view type, const std::string& body, std::int6
              "transferred from " + ev->from + " to " + ev->to + " by " + ev->by + (ev->reason ? ": " + *ev->reason : ""));
     return;
   }
+  if (apply_neighbour_event(type, body, at_ms)) return;
+  apply_timer_event(type, body, at_ms);
 }
 
 Status RouterCore::apply_stored(const v1::StoredEvent& event) {
@@ -324,6 +340,12 @@ Status RouterCore::apply_stored(const v1::StoredEvent& event) {
 void RouterCore::index_for_merge(const Incident& incident) {
   auto window = deployment_.merge_windows.find(incident.family);
   if (window == deployment_.merge_windows.end()) return;
+  if (window->second.same_household && incident.household) {
+    auto& recent = merge_households_[incident.family + "/" + *incident.household];
+    const std::int64_t oldest = incident.reported_at_ms - window->second.window_ms;
+    std::erase_if(recent, [&](const MergeEntry& e) { return e.reported_at_ms < oldest; });
+    recent.push_back({incident.id, incident.reported_at_ms, {}});
+  }
   auto point = incident_point(deployment_, to_point(incident.location), incident.grid);
   if (!point) return;
   auto& cell = merge_cells_[incident.family][merge_cell(*point)];
@@ -332,9 +354,36 @@ void RouterCore::index_for_merge(const Incident& incident) {
   cell.push_back({incident.id, incident.reported_at_ms, *point});
 }
 
+std::optional<std::string> RouterCore::find_same_household(const IncidentReported& candidate) const {
+  auto window = deployment_.merge_windows.find(candidate.family);
+  if (window == deployment_.merge_windows.end() || !window->second.same_household || !candidate.household) {
+    return std::nullopt;
+  }
+  auto recent = merge_households_.find(candidate.family + "/" + *candidate.household);
+  if (recent == merge_households_.end()) return std::nullopt;
+  // The most recent open incident of the household: a third press joins the first two.
+  std::optional<std::string> best;
+  std::int64_t best_time = 0;
+  for (const auto& entry : recent->second) {
+    if (std::llabs(entry.reported_at_ms - candidate.reported_at_ms) > window->second.window_ms) continue;
+    const Incident& other = incidents_.at(entry.incident_id);
+    if (other.closed() || other.merged_into) continue;
+    if (!best || other.reported_at_ms >= best_time) {
+      best = entry.incident_id;
+      best_time = other.reported_at_ms;
+    }
+  }
+  return best;
+}
+
 std::optional<std::string> RouterCore::find_merge_target(const IncidentReported& candidate) const {
   auto window = deployment_.merge_windows.find(candidate.family);
   if (window == deployment_.merge_windows.end() || candidate.triage_reason) return std::nullopt;
+  // The same household again is the surest duplicate there is: it wins over any distance match.
+  if (auto same = find_same_household(candidate)) return same;
+  // Another household's alarm is never a duplicate by distance: its own neighbours must be alerted
+  // and its own police order made. Distance still links alarms that name no household.
+  if (window->second.same_household && candidate.household) return std::nullopt;
   auto family = merge_cells_.find(candidate.family);
   if (family == merge_cells_.end()) return std::nullopt;
   auto point = incident_point(deployment_, to_point(candidate.location), candidate.grid);
@@ -404,6 +453,7 @@ void RouterCore::dispatch(Decision& d, Incident& incident, const std::string& un
   record(d, event_type::kDispatched, incident.id, ev);
   d.after_durable.push_back(dispatch_order(orders_.at(ev.order_id)));
   ++counters_["dispatched"];
+  arm_timers(d, ev.order_id);
 }
 
 namespace {
@@ -450,6 +500,7 @@ void RouterCore::route(Decision& d, Incident& incident) {
     }
     if (!sent) to_triage("rule '" + rule->name + "': " + first.reason + " and its ladder has no unit");
   }
+  if (rule->alert_neighbours) alert_neighbours(d, incident);
 }
 
 void RouterCore::escalate(Decision& d, const Order& order_ref, const std::string& reason) {
@@ -509,6 +560,7 @@ Decision RouterCore::on_report(const std::string& from, const std::string& messa
   ev.caller = report.caller;
   ev.text = report.text;
   ev.reported_at_ms = report.reported_at_ms;
+  if (report.unverified.value_or(false)) ev.unverified = true;
 
   auto category = deployment_.categories.find(report.category);
   ev.family = category != deployment_.categories.end() ? category->second.family
@@ -555,8 +607,11 @@ Decision RouterCore::on_report(const std::string& from, const std::string& messa
   if (ev.merged_into) {
     ++counters_["merged"];
     const Incident& into = incidents_.at(*ev.merged_into);
+    const bool same_household = inc.household && into.household == inc.household;
     record(d, event_type::kLinked, inc.id,
-           IncidentLinked{inc.id, into.id, "same " + inc.family + " family, reported near it within the merge window"});
+           IncidentLinked{inc.id, into.id,
+                          same_household ? "household " + *inc.household + " raised the alarm again within the merge window"
+                                         : "same " + inc.family + " family, reported near it within the merge window"});
     d.after_durable.insert(d.after_durable.begin(), report_ack(inc, report.report_id, false, from));
     return d;
   }
@@ -597,8 +652,10 @@ Decision RouterCore::on_order_ack(const std::string& from, const std::string& me
   }
   const std::string incident_id = order.incident_id;
   if (ack.accepted) {
+    const std::string order_id = order.id;
     record(d, event_type::kAccepted, incident_id, OrderChanged{order.id, incident_id, order.unit, "accepted"});
     ++counters_["accepted"];
+    arm_timers(d, order_id);
     d.after_durable.push_back(receipt(from, ack.order_id, incident_id, wf.accepted, false));
     return d;
   }
@@ -642,6 +699,7 @@ Decision RouterCore::on_status(const std::string& from, const std::string& messa
     const Order snapshot = order;
     record(d, event_type::kOrderStatus, inc.id,
            OrderStatusChanged{order.id, inc.id, update.state, update.update_id, from, update.note});
+    arm_timers(d, snapshot.id);
     if (std::find(wf.declined.begin(), wf.declined.end(), update.state) != wf.declined.end()) {
       ++counters_["declined"];
       escalate(d, snapshot, update.state + " by " + snapshot.unit + (update.note ? ": " + *update.note : ""));
@@ -658,8 +716,10 @@ Decision RouterCore::on_status(const std::string& from, const std::string& messa
       return refuse(ErrorCode::kInvalidTransition, "order " + mine->id + " is '" + mine->state + "' on the " +
                                                        inc.source + " workflow; allowed next: " + wf.allowed_from(mine->state));
     }
+    const std::string order_id = mine->id;
     record(d, event_type::kOrderStatus, inc.id,
            OrderStatusChanged{mine->id, inc.id, update.state, update.update_id, from, update.note});
+    arm_timers(d, order_id);
   } else {
     // The incident as a whole (a supervisor or gateway): any state the workflow allows from where
     // the incident is; closing is always possible, except when it is closed already.
@@ -788,6 +848,8 @@ Decision RouterCore::on_tick() {
     const Incident& inc = incidents_.at(o.incident_id);
     escalate(d, o, "not accepted within " + seconds_text(deadline_of(inc, o.chain, o.rung)));
   }
+  tick_timers(d, now);
+  tick_neighbours(d, now);
   return d;
 }
 
@@ -818,6 +880,25 @@ Decision RouterCore::resume() {
       const Order ended = *o;
       next_rung(d, inc, ended, "resumed after a restart: " + ended.unit + " " + ended.state);
     }
+  }
+  // Events a crash kept from the log after their decision's first events: a timer whose start
+  // state an open order is in but that was never armed, a neighbour alert that never went out.
+  for (const auto& id : ids) {
+    Incident& inc = incidents_.at(id);
+    const Workflow& wf = workflow(inc.source);
+    for (const auto& oid : std::vector<std::string>(inc.order_ids)) {
+      const Order& o = orders_.at(oid);
+      if (!o.open) continue;
+      for (const auto& timer : wf.timers) {
+        if (timer.starts_at(o.state) && !o.timers.contains(timer.name)) {
+          record(d, event_type::kOrderDeadline, inc.id,
+                 OrderDeadline{o.id, inc.id, timer.name, timer_deadline(timer, inc, clock_.wall_ms())});
+        }
+      }
+    }
+    if (inc.neighbour_alert || inc.triage_reason || inc.order_ids.empty()) continue;
+    const RoutingRule* rule = find_rule(deployment_, inc.category, inc.source, inc.priority);
+    if (rule != nullptr && rule->alert_neighbours) alert_neighbours(d, inc);
   }
   return d;
 }

@@ -9,7 +9,9 @@
 #include <map>
 #include <optional>
 #include <queue>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -49,11 +51,15 @@ class RouterCore {
   Decision on_status(const std::string& from, const std::string& message_id, const v1::StatusUpdate& update);
   Decision on_transfer(const std::string& from, const std::string& message_id, const v1::Transfer& transfer);
   Decision on_unlink(const std::string& from, const std::string& message_id, const v1::IncidentUnlink& unlink);
+  // A neighbour acknowledged a watch alarm: recorded once per ack_id, answered by RECEIPT.
+  Decision on_neighbour_ack(const std::string& from, const std::string& message_id, const v1::NeighbourAck& ack);
   // A DISPATCH_ORDER could not be delivered: the unit is not connected. Escalates at once.
   Decision on_unreachable(const std::string& order_id);
-  // Escalates every order whose acknowledgement deadline has passed.
+  // Escalates every order whose acknowledgement deadline has passed; records the workflow timers
+  // and neighbour alerts that passed their deadline (once each) and tells the supervisor.
   Decision on_tick();
-  // The earliest pending deadline (wall ms), if any.
+  // The earliest pending acknowledgement deadline (wall ms), if any. Workflow timers and
+  // neighbour alerts are minutes to hours long: the server's regular tick is soon enough.
   std::optional<std::int64_t> next_deadline();
 
   // Replay: applies one stored event. Unknown event types are skipped (written by a newer
@@ -78,6 +84,13 @@ class RouterCore {
   template <class Body>
   void record(Decision& d, std::string_view type, const std::string& incident_id, const Body& body);
   void apply(std::string_view type, const std::string& body, std::int64_t at_ms);
+  // apply() for the neighbour-watch and workflow-timer events (router_neighbours.cpp,
+  // router_timers.cpp); false when `type` is not theirs.
+  bool apply_neighbour_event(std::string_view type, const std::string& body, std::int64_t at_ms);
+  bool apply_timer_event(std::string_view type, const std::string& body, std::int64_t at_ms);
+  // An order entered `order.state`: timers that stop there are disarmed; an order that ended
+  // (escalated, declined, withdrawn, closed) has none left.
+  void disarm_on_enter(Order& order, const Workflow& wf);
   void timeline(Incident& incident, std::int64_t at_ms, std::string_view type, std::string text);
 
   // Routing of an incident whose IncidentReported is applied: dispatch per rule, or to triage.
@@ -90,7 +103,20 @@ class RouterCore {
   std::vector<std::string> ladder_of(const Incident& incident, std::int64_t chain) const;
   Millis deadline_of(const Incident& incident, std::int64_t chain, std::int64_t rung) const;
   std::optional<std::string> find_merge_target(const IncidentReported& candidate) const;
+  std::optional<std::string> find_same_household(const IncidentReported& candidate) const;
   void index_for_merge(const Incident& incident);
+
+  // Neighbourhood watch: alert the household's neighbour group (once per incident), and tell the
+  // watch supervisor about alerts that went unanswered.
+  void alert_neighbours(Decision& d, Incident& incident);
+  void tick_neighbours(Decision& d, std::int64_t now);
+  // Workflow timers: arm those whose start state the order has just entered; record the ones past
+  // their deadline.
+  void arm_timers(Decision& d, const std::string& order_id);
+  void tick_timers(Decision& d, std::int64_t now);
+  std::int64_t timer_deadline(const WorkflowTimer& timer, const Incident& incident, std::int64_t from) const;
+  Send notice(const std::string& platform, const std::string& notice_id, const std::string& incident_id,
+              const std::optional<std::string>& order_id, const std::string& kind, const std::string& text) const;
 
   Send report_ack(const Incident& incident, const std::string& report_id, bool duplicate,
                   const std::string& to) const;
@@ -118,6 +144,13 @@ class RouterCore {
     GeoPoint point;
   };
   std::map<std::string, std::map<std::pair<int, int>, std::vector<MergeEntry>>> merge_cells_;
+  // family + "/" + household -> its recent incidents, for families merged by household.
+  std::map<std::string, std::vector<MergeEntry>> merge_households_;
+  // Armed workflow timers: (deadline ms, order id, timer name); entries disarmed or re-armed since
+  // are recognised as stale against the order's timers and skipped.
+  using TimerDue = std::tuple<std::int64_t, std::string, std::string>;
+  std::priority_queue<TimerDue, std::vector<TimerDue>, std::greater<>> timer_deadlines_;
+  std::set<std::pair<std::int64_t, std::string>> neighbour_deadlines_;  // (ack deadline, incident id)
   using Deadline = std::pair<std::int64_t, std::string>;  // wall ms, order id
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   std::map<std::string, std::uint64_t> counters_;

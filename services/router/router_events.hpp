@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "schemas/messages.hpp"
 
@@ -24,6 +25,11 @@ inline constexpr std::string_view kDeclined = "order.declined";
 inline constexpr std::string_view kEscalated = "order.escalated";
 inline constexpr std::string_view kOrderStatus = "order.status";
 inline constexpr std::string_view kOrderClosed = "order.closed";
+inline constexpr std::string_view kNeighboursAlerted = "neighbours.alerted";
+inline constexpr std::string_view kNeighbourAcknowledged = "neighbour.acknowledged";
+inline constexpr std::string_view kNeighboursUnanswered = "neighbours.unanswered";
+inline constexpr std::string_view kOrderDeadline = "order.deadline";
+inline constexpr std::string_view kOrderOverdue = "order.overdue";
 }  // namespace event_type
 
 // A new incident, with what the router decided about it (priority, grid, triage).
@@ -46,6 +52,7 @@ struct IncidentReported {
   std::int64_t reported_at_ms = 0;
   std::optional<std::string> triage_reason;  // set when the incident goes to manual triage
   std::optional<std::string> merged_into;    // set when linked to an open incident instead of dispatched
+  std::optional<bool> unverified;            // the source could not confirm who raised it
   template <class V>
   void fields(V& v) {
     v.required("incident_id", incident_id);
@@ -66,6 +73,7 @@ struct IncidentReported {
     v.required("reported_at_ms", reported_at_ms);
     v.optional("triage_reason", triage_reason);
     v.optional("merged_into", merged_into);
+    v.optional("unverified", unverified);
   }
 };
 
@@ -179,6 +187,92 @@ struct OrderStatusChanged {
     v.required("update_id", update_id);
     v.required("by", by);
     v.optional("note", note);
+  }
+};
+
+// ---- neighbourhood watch (issue #5): the watch gateway follows these in the audit stream ----
+
+// The household's neighbour group was alerted with the alarm's orders; the watch gateway rings
+// these households. ack_deadline_ms: the instant by which min_acks of them must acknowledge.
+struct NeighboursAlerted {
+  std::string incident_id;
+  std::string household;
+  std::vector<std::string> neighbours;  // household ids, in the registry's order
+  std::int64_t ack_deadline_ms = 0;
+  std::int64_t min_acks = 1;
+  template <class V>
+  void fields(V& v) {
+    v.required("incident_id", incident_id);
+    v.required("household", household);
+    v.required("neighbours", neighbours);
+    v.required("ack_deadline_ms", ack_deadline_ms);
+    v.required("min_acks", min_acks);
+  }
+};
+
+struct NeighbourAcknowledged {
+  std::string incident_id;
+  std::string household;  // the neighbour that acknowledged
+  std::string ack_id;
+  std::string by;         // the peer that reported it (the watch gateway)
+  std::int64_t at_ms = 0; // when the neighbour acknowledged
+  std::optional<std::string> relay;
+  template <class V>
+  void fields(V& v) {
+    v.required("incident_id", incident_id);
+    v.required("household", household);
+    v.required("ack_id", ack_id);
+    v.required("by", by);
+    v.required("at_ms", at_ms);
+    v.optional("relay", relay);
+  }
+};
+
+// Recorded once, when the alert's deadline passed with fewer than `needed` acknowledgements.
+struct NeighboursUnanswered {
+  std::string incident_id;
+  std::int64_t acks = 0;    // distinct neighbours that had acknowledged by the deadline
+  std::int64_t needed = 1;
+  template <class V>
+  void fields(V& v) {
+    v.required("incident_id", incident_id);
+    v.required("acks", acks);
+    v.required("needed", needed);
+  }
+};
+
+// ---- workflow timers (workflows.toml, [[workflow.<p>.timer]]) ----
+
+// An order entered a start state of `timer`: the timer is armed (or re-armed) until deadline_ms.
+// Entering one of the timer's stop states, or the order ending, disarms it without an event.
+struct OrderDeadline {
+  std::string order_id;
+  std::string incident_id;
+  std::string timer;
+  std::int64_t deadline_ms = 0;
+  template <class V>
+  void fields(V& v) {
+    v.required("order_id", order_id);
+    v.required("incident_id", incident_id);
+    v.required("timer", timer);
+    v.required("deadline_ms", deadline_ms);
+  }
+};
+
+// An armed timer passed its deadline: recorded once per arming; the order stays with its unit.
+struct OrderOverdue {
+  std::string order_id;
+  std::string incident_id;
+  std::string unit;
+  std::string timer;
+  std::int64_t deadline_ms = 0;
+  template <class V>
+  void fields(V& v) {
+    v.required("order_id", order_id);
+    v.required("incident_id", incident_id);
+    v.required("unit", unit);
+    v.required("timer", timer);
+    v.required("deadline_ms", deadline_ms);
   }
 };
 

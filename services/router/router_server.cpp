@@ -40,6 +40,14 @@ int RouterServer::priority_of(const Envelope& e) const {
     }
     return 1;
   }
+  if (e.command == v1::NeighbourAck::kCommand) {
+    // The alarm's priority: a neighbour's answer decides whether the supervisor is called.
+    auto a = decode_body<v1::NeighbourAck>(e.body);
+    if (a.ok()) {
+      if (const Incident* i = core_.incident(a->incident_id)) return static_cast<int>(i->priority);
+    }
+    return 1;
+  }
   return 5;
 }
 
@@ -231,6 +239,11 @@ void RouterServer::handle(const Envelope& e) {
   if (c == v1::IncidentUnlink::kCommand) {
     v1::IncidentUnlink u;
     if (decode_or_refuse(e, u)) emit(core_.on_unlink(e.peer, e.message_id, u));
+    return;
+  }
+  if (c == v1::NeighbourAck::kCommand) {
+    v1::NeighbourAck a;
+    if (decode_or_refuse(e, a)) emit(core_.on_neighbour_ack(e.peer, e.message_id, a));
     return;
   }
   if (c == v1::IncidentQuery::kCommand) {
