@@ -42,6 +42,15 @@ Status SqliteDb::exec(std::string_view sql) {
   return Status::Ok();
 }
 
+Status seed_ids_from_clock(SqliteDb& db, std::string_view table, std::int64_t now_ms) {
+  std::lock_guard lock(db.mutex());
+  Statement s(db,
+              "INSERT INTO sqlite_sequence (name, seq) SELECT ?1, ?2 WHERE NOT EXISTS "
+              "(SELECT 1 FROM sqlite_sequence WHERE name = ?1)");
+  s.bind(1, table).bind(2, now_ms);
+  return s.run();
+}
+
 Transaction::Transaction(SqliteDb& db) : db_(db), lock_(db.mutex()) { begun_ = db_.exec("BEGIN IMMEDIATE"); }
 
 Transaction::~Transaction() {

@@ -39,6 +39,13 @@ class SqliteDb {
   std::recursive_mutex mutex_;
 };
 
+// Ids of an AUTOINCREMENT table that become report ids must never repeat, even when the database
+// file is lost and made again: the router would take a new report for the old one and answer it as
+// a duplicate. So the ids of a new table start at the time of its creation in milliseconds: a new
+// file starts above every id an older one gave out (unless that one gave out more ids than
+// milliseconds have passed since). Call after creating the table; does nothing once ids exist.
+Status seed_ids_from_clock(SqliteDb& db, std::string_view table, std::int64_t now_ms);
+
 // BEGIN IMMEDIATE ... COMMIT under the database's lock; rolls back unless committed.
 class Transaction {
  public:

@@ -150,6 +150,8 @@ Result<std::unique_ptr<CitymgmtGateway>> CitymgmtGateway::open(gateway::SqliteDb
                                                                const InspectorRegistry& inspectors, const Clock& clock,
                                                                LinkHooks hooks, CitymgmtOptions options) {
   if (auto s = db.exec(kSchema); !s.ok()) return s;
+  // Case ids are in report ids ("citymgmt-<case id>"): unique across database lives.
+  if (auto s = gateway::seed_ids_from_clock(db, "cases", clock.wall_ms()); !s.ok()) return s;
   return std::unique_ptr<CitymgmtGateway>(
       new CitymgmtGateway(db, outbox, catalog, inspectors, clock, std::move(hooks), std::move(options)));
 }

@@ -384,7 +384,7 @@ std::string format_iso8601(Millis wall_ms, int utc_offset_minutes) {
   unsigned m = 0, d = 0;
   civil_from_days(days, y, m, d);
   const int off = utc_offset_minutes < 0 ? -utc_offset_minutes : utc_offset_minutes;
-  char buf[48];
+  char buf[96];  // room for any int64 year the compiler can imagine (-Wformat-truncation)
   std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld%c%02d:%02d", static_cast<long long>(y), m, d,
                 static_cast<long long>(rem / 3600), static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60),
                 utc_offset_minutes < 0 ? '-' : '+', off / 60, off % 60);

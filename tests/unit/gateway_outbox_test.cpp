@@ -88,3 +88,22 @@ TEST_CASE("a gateway database that cannot be opened is an error naming the file"
   REQUIRE_FALSE(db.ok());
   CHECK(db.status().message().find("/nonexistent-dir-for-liandong/gw.db") != std::string::npos);
 }
+
+TEST_CASE("record ids start at the creation time, so a lost database never reuses a report id", "[unit][gateway]") {
+  const auto path = fresh_db("ids");
+  auto make = [&](Millis now) {
+    std::filesystem::remove(path);
+    auto db = SqliteDb::open(path.string(), "CREATE TABLE IF NOT EXISTS records (id INTEGER PRIMARY KEY AUTOINCREMENT, x TEXT);");
+    REQUIRE(db.ok());
+    REQUIRE(seed_ids_from_clock(**db, "records", now).ok());
+    REQUIRE(seed_ids_from_clock(**db, "records", now + 999).ok());  // a second start changes nothing
+    REQUIRE((*db)->exec("INSERT INTO records (x) VALUES ('a'); INSERT INTO records (x) VALUES ('b');").ok());
+    Statement s(**db, "SELECT MAX(id) FROM records");
+    REQUIRE(*s.step());
+    return s.integer(0);
+  };
+  const auto first_life = make(1'700'000'000'000);
+  CHECK(first_life == 1'700'000'000'002);
+  const auto second_life = make(1'700'000'060'000);  // the file was lost and made again a minute later
+  CHECK(second_life > first_life);
+}
