@@ -73,8 +73,38 @@ TEST_CASE("a restart asks for the port a wildcard endpoint got the first time", 
   CHECK(pin_wildcard_port("tcp://*:*", "tcp://127.0.0.1:41234") == "tcp://*:41234");
   CHECK(pin_wildcard_port("tcp://127.0.0.1:5570", "tcp://127.0.0.1:5570") == "tcp://127.0.0.1:5570");
   CHECK(pin_wildcard_port("ipc:///tmp/bus", "ipc:///tmp/bus") == "ipc:///tmp/bus");
+  // An HTTP gateway's listen address (HOST:PORT) and the URL it reported.
+  CHECK(pin_wildcard_port("127.0.0.1:0", "http://127.0.0.1:8311") == "127.0.0.1:8311");
+  CHECK(pin_wildcard_port("127.0.0.1:8110", "http://127.0.0.1:8110") == "127.0.0.1:8110");
 
   const std::vector<std::string> args{"--ready-file", "f", "--endpoint", "tcp://127.0.0.1:0"};
   CHECK(pin_endpoint_arg(args, "--endpoint", "tcp://127.0.0.1:41234") ==
         std::vector<std::string>{"--ready-file", "f", "--endpoint", "tcp://127.0.0.1:41234"});
+}
+
+TEST_CASE("the four gateways start after the router, each on its platform's address", "[unit][cli]") {
+  const DataDir dir("/srv/ld");
+  SystemOptions options;
+  auto services = system_services(options, dir);
+  REQUIRE(services.size() == 7);
+  CHECK(services[2].name == "router");
+  const std::vector<std::pair<std::string, std::string>> expected = {{"gw-96345", "127.0.0.1:8345"},
+                                                                     {"gw-110", "127.0.0.1:8110"},
+                                                                     {"gw-citymgmt", "127.0.0.1:8311"},
+                                                                     {"gw-watch", "tcp://127.0.0.1:5571"}};
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const ServiceSpec& gw = services[3 + i];
+    CHECK(gw.name == expected[i].first);
+    CHECK(gw.binary == "liandong-" + expected[i].first);
+    CHECK(has_pair(gw.args, "--broker", "{endpoint:broker}"));
+    CHECK(has_pair(gw.args, "--data-dir", "/srv/ld"));
+    CHECK(has_pair(gw.args, "--listen", expected[i].second));
+    CHECK(gw.endpoint_flag == "--listen");
+  }
+  // The shipped config says the same; "any port" overrides it.
+  options.config_file = LIANDONG_SOURCE_DIR "/config/liandong.toml";
+  options.gateway_listen_any = "127.0.0.1";
+  services = system_services(options, dir);
+  CHECK(has_pair(services[3].args, "--listen", "127.0.0.1:0"));
+  CHECK(has_pair(services[6].args, "--listen", "tcp://127.0.0.1:0"));
 }

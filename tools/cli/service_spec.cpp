@@ -1,6 +1,39 @@
 #include "tools/cli/service_spec.hpp"
 
+#include "core/config.hpp"
+
 namespace liandong::cli {
+
+namespace {
+
+struct GatewaySpec {
+  const char* platform;
+  const char* default_listen;
+};
+constexpr GatewaySpec kGateways[] = {
+    {"96345", "127.0.0.1:8345"},
+    {"110", "127.0.0.1:8110"},
+    {"citymgmt", "127.0.0.1:8311"},
+    {"watch", "tcp://127.0.0.1:5571"},
+};
+
+// [gateway.<platform>].listen of the config file, or the gateway's default. A file that cannot be
+// read is reported by the gateway itself when it starts.
+std::string gateway_listen(const SystemOptions& options, const GatewaySpec& gw) {
+  if (!options.gateway_listen_any.empty()) {
+    return std::string(gw.platform) == "watch" ? "tcp://" + options.gateway_listen_any + ":0"
+                                               : options.gateway_listen_any + ":0";
+  }
+  if (options.config_file) {
+    auto doc = load_toml_file(options.config_file->string());
+    if (doc.ok()) {
+      if (auto listen = (*doc)["gateway"][gw.platform]["listen"].value<std::string>()) return *listen;
+    }
+  }
+  return gw.default_listen;
+}
+
+}  // namespace
 
 std::vector<ServiceSpec> system_services(const SystemOptions& options, const DataDir& data_dir) {
   std::vector<ServiceSpec> services;
@@ -44,7 +77,24 @@ std::vector<ServiceSpec> system_services(const SystemOptions& options, const Dat
   if (options.config_file) router.args.insert(router.args.end(), {"--config", options.config_file->string()});
   services.push_back(std::move(router));
 
-  // Later: the gateways (issue #5), each with {"--broker", "{endpoint:broker}", ...}.
+  // The four platform gateways (issue #5). Each listens where its [gateway.<platform>] table
+  // says (or its built-in default); the address is passed as --listen so that a restart of a
+  // gateway that asked for port 0 asks for the port its first run got.
+  for (const GatewaySpec& gw : kGateways) {
+    ServiceSpec spec;
+    spec.name = std::string("gw-") + gw.platform;
+    spec.binary = std::string("liandong-gw-") + gw.platform;
+    spec.build_subdir = std::string("services/gw_") + gw.platform;
+    spec.ready_file = data_dir.endpoint_file(spec.name);
+    spec.log_file = data_dir.log_file(spec.name);
+    spec.output_file = data_dir.output_file(spec.name);
+    spec.endpoint_flag = "--listen";
+    spec.args = {"--broker",     "{endpoint:broker}",      "--data-dir", data_dir.root().string(),
+                 "--ready-file", spec.ready_file.string(), "--log-file", spec.log_file.string(),
+                 "--listen",     gateway_listen(options, gw)};
+    if (options.config_file) spec.args.insert(spec.args.end(), {"--config", options.config_file->string()});
+    services.push_back(std::move(spec));
+  }
   return services;
 }
 
@@ -76,10 +126,13 @@ Result<std::vector<std::string>> expand_args(
 }
 
 std::string pin_wildcard_port(const std::string& requested, const std::string& bound) {
-  if (requested.rfind("tcp://", 0) != 0 || bound.rfind("tcp://", 0) != 0) return requested;
+  // tcp://HOST:0 (a ZeroMQ endpoint) or HOST:0 (an HTTP listen address, bound as http://HOST:PORT).
+  const bool zmq_endpoint = requested.rfind("tcp://", 0) == 0 && bound.rfind("tcp://", 0) == 0;
+  const bool http_address = requested.find("://") == std::string::npos && bound.rfind("http://", 0) == 0;
+  if (!zmq_endpoint && !http_address) return requested;
   const std::size_t colon = requested.rfind(':');
   const std::size_t bound_colon = bound.rfind(':');
-  if (colon < 6 || bound_colon < 6) return requested;
+  if (colon == std::string::npos || bound_colon < 6 || (zmq_endpoint && colon < 6)) return requested;
   const std::string port = requested.substr(colon + 1);
   if (port != "0" && port != "*") return requested;
   return requested.substr(0, colon + 1) + bound.substr(bound_colon + 1);

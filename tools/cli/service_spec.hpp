@@ -35,9 +35,13 @@ struct ServiceSpec {
 struct SystemOptions {
   std::optional<std::filesystem::path> config_file;  // passed as --config to every service
   std::string broker_endpoint;                       // `up --endpoint`: overrides the config
+  // When set (a host, "127.0.0.1"): every gateway listens on that host on a free port, whatever
+  // the config says (tests, and several systems on one machine).
+  std::string gateway_listen_any;
 };
 
-// The services of a Liandong system, in start order: the broker, the audit service, the router.
+// The services of a Liandong system, in start order: the broker, the audit service, the router,
+// then the four platform gateways (gw-96345, gw-110, gw-citymgmt, gw-watch).
 std::vector<ServiceSpec> system_services(const SystemOptions& options, const DataDir& data_dir);
 
 // `args` with every "{endpoint:NAME}" replaced by endpoint_of(NAME); fails naming the first

@@ -6,6 +6,11 @@
 #include <iostream>
 #include <memory>
 #include <system_error>
+#include <thread>
+
+#include "core/config.hpp"
+#include "tools/cli/demo_runner.hpp"
+#include "tools/cli/demo_scenario.hpp"
 
 #include "core/log.hpp"
 #include "core/service_main.hpp"
@@ -29,8 +34,52 @@ struct UpOptions {
   std::string config;
   std::string data_dir;
   std::string endpoint;
+  bool free_ports = false;
   bool demo = false;
+  // demo only
+  std::string scenario;
+  double speed = 1.0;
+  bool keep_running = false;
 };
+
+// The deployment's data directory as the router will see it: [router].deployment of the config,
+// relative to the config's folder; config/zhuji without a config.
+fs::path deployment_dir(const SystemOptions& system) {
+  if (!system.config_file) return fs::absolute("config/zhuji");
+  std::string deployment = "zhuji";
+  if (auto doc = load_toml_file(system.config_file->string()); doc.ok()) {
+    if (auto d = (*doc)["router"]["deployment"].value<std::string>()) deployment = *d;
+  }
+  const fs::path p(deployment);
+  return p.is_relative() ? system.config_file->parent_path() / p : p;
+}
+
+// Replays the scenario while the supervisor keeps the system running; prints the summary.
+int replay_demo(const UpOptions& options, const SystemOptions& system, const DataDir& data_dir) {
+  const fs::path scenario_file =
+      options.scenario.empty() ? deployment_dir(system) / "demo.toml" : fs::absolute(options.scenario);
+  auto scenario = load_demo_scenario(scenario_file.string());
+  if (!scenario.ok()) return fail(kExitFailure, scenario.status().message());
+  if (options.speed != 1.0) scenario->scale(1.0 / options.speed);
+  DemoEndpoints endpoints;
+  endpoints.deployment = deployment_dir(system).string();
+  auto broker = read_endpoint_file(data_dir.endpoint_file("broker"));
+  if (!broker.ok()) return fail(kExitFailure, broker.status().message());
+  endpoints.broker = *broker;
+  for (const char* platform : {"110", "96345", "citymgmt", "watch"}) {
+    auto ep = read_endpoint_file(data_dir.endpoint_file(std::string("gw-") + platform));
+    if (!ep.ok()) return fail(kExitFailure, ep.status().message());
+    endpoints.gateways[platform] = *ep;
+  }
+  auto result = run_demo(*scenario, endpoints, std::cout, stop_flag());
+  if (!result.ok()) return fail(kExitFailure, "demo: " + result.status().message());
+  std::cout << "\nsummary (" << result->reports_sent << " reports and alarms sent";
+  if (result->reports_refused > 0) std::cout << ", " << result->reports_refused << " refused by a gateway";
+  std::cout << ")\n" << result->tally.summary();
+  std::cout << "  audit verify: " << (result->verified ? "intact" : "FAILED") << " - " << result->verify_message << "\n"
+            << std::flush;
+  return result->verified && result->reports_refused == 0 ? kExitOk : kExitFailure;
+}
 
 int run_up(const UpOptions& options) {
   SystemOptions system;
@@ -41,6 +90,10 @@ int run_up(const UpOptions& options) {
     system.config_file = fs::absolute(kDefaultConfig, ec);
   }
   system.broker_endpoint = options.endpoint;
+  if (options.free_ports) {
+    if (system.broker_endpoint.empty()) system.broker_endpoint = "tcp://127.0.0.1:0";
+    system.gateway_listen_any = "127.0.0.1";
+  }
 
   const DataDir data_dir(options.data_dir);
   if (Status s = data_dir.create(); !s.ok()) return fail(kExitFailure, s.message());
@@ -59,18 +112,28 @@ int run_up(const UpOptions& options) {
   install_stop_handlers();
   std::cout << "data dir " << data_dir.root().string() << ", config "
             << (system.config_file ? system.config_file->string() : "(none: built-in defaults)") << std::endl;
-  if (options.demo) {
-    std::cout << "demo: the scenario replay arrives with the gateways (issue #5); running the system without it"
-              << std::endl;
-  }
   SystemClock clock;
   Supervisor supervisor(std::move(services), clock, std::cout);
   if (Status s = supervisor.start_all(stop_flag()); !s.ok()) return fail(kExitFailure, s.message());
+  int status = kExitOk;
+  if (options.demo && !stop_requested()) {
+    // The supervisor keeps restarting what dies while the scenario plays on this thread.
+    std::atomic<bool> demo_over{false};
+    std::thread supervising([&] { supervisor.run(demo_over); });
+    status = replay_demo(options, system, data_dir);
+    demo_over = true;
+    supervising.join();
+    if (!options.keep_running) {
+      std::cout << "stopping (--keep-running keeps the system up after the demo)" << std::endl;
+      supervisor.stop_all();
+      return status;
+    }
+  }
   if (!stop_requested()) std::cout << "running; Ctrl-C (or kill -TERM " << ::getpid() << ") stops everything" << std::endl;
   supervisor.run(stop_flag());
   std::cout << "stopping" << std::endl;
   supervisor.stop_all();
-  return kExitOk;
+  return status;
 }
 
 CLI::App* add_up_like(CLI::App& app, const std::string& name, const std::string& description, bool demo,
@@ -88,6 +151,21 @@ CLI::App* add_up_like(CLI::App& app, const std::string& name, const std::string&
                   "where the broker listens, overriding the config: tcp://HOST:PORT (port 0 picks a "
                   "free one) or ipc://PATH; the endpoint bound is written to DATA_DIR/endpoints/broker")
       ->type_name("EP");
+  cmd->add_flag("--free-ports", options->free_ports,
+                "let the broker and the four gateways listen on free loopback ports instead of the "
+                "configured ones (several systems on one machine, tests); DATA_DIR/endpoints says where");
+  if (demo) {
+    cmd->add_option("--scenario", options->scenario,
+                    "the scenario to replay (default: demo.toml in the deployment's directory, "
+                    "config/zhuji/demo.toml)")
+        ->type_name("FILE")
+        ->check(CLI::Validator(CLI::ExistingFile).description(""));
+    cmd->add_option("--speed", options->speed, "play the scenario this many times faster (default 1)")
+        ->type_name("X")
+        ->check(CLI::Range(0.1, 100.0));
+    cmd->add_flag("--keep-running", options->keep_running,
+                  "keep the system running after the summary, until Ctrl-C (default: stop it)");
+  }
   cmd->callback([options, &selected] { selected = [options] { return run_up(*options); }; });
   return cmd;
 }
@@ -98,7 +176,7 @@ void add_up_command(CLI::App& app, CommandRun& selected) {
   CLI::App* cmd = add_up_like(
       app, "up",
       "Start the system and keep it running.\n"
-      "Starts the Liandong processes (for now: the broker) as children, prints where each "
+      "Starts the Liandong processes (broker, audit, router and the four platform gateways) as children, prints where each "
       "listens, and supervises them: a process that exits is restarted after 0.5 s, doubling up to "
       "30 s while it keeps failing. Ctrl-C or SIGTERM stops every process (SIGKILL after 5 s) and "
       "exits 0. Logs go to DATA_DIR/logs, bound endpoints to DATA_DIR/endpoints.",
@@ -108,12 +186,18 @@ void add_up_command(CLI::App& app, CommandRun& selected) {
 }
 
 void add_demo_command(CLI::App& app, CommandRun& selected) {
-  add_up_like(app, "demo",
-              "Start the system and replay a scenario through it (replay: issue #5).\n"
-              "Like 'up', with a scenario of incident reports replayed so routing can be watched "
-              "live. The replay arrives with the gateways (issue #5); until then this runs the "
-              "system as 'up' does.",
-              true, selected);
+  CLI::App* cmd = add_up_like(
+      app, "demo",
+      "Start the system and replay a scenario through it, showing the routing live.\n"
+      "Starts everything as 'up' does, then plays the scenario (config/zhuji/demo.toml: about a "
+      "minute of reports from all four platforms through their gateways, with every unit of the "
+      "deployment simulated on the bus, accepting its orders after a second or two, except the "
+      "units the scenario says never answer). Each routing event of the audit log is printed as "
+      "it happens. At the end: a summary per platform (reports, merged, orders, accepted, "
+      "escalated, transferred), the intake -> dispatch latency the simulated units saw (p50/p99), "
+      "and the audit chain verified. Exit 0 when every report was taken and the chain is intact.",
+      true, selected);
+  cmd->footer("Example: liandong demo --data-dir /tmp/ld-demo --free-ports --speed 2");
 }
 
 }  // namespace liandong::cli
