@@ -17,6 +17,7 @@
 #include "bench/plan.hpp"
 #include "bench/report.hpp"
 #include "bench/router_suite.hpp"
+#include "bench/scale_suite.hpp"
 #include "bench/steps.hpp"
 #include "core/service_main.hpp"
 #include "tests/support/process.hpp"
@@ -43,18 +44,22 @@ int main(int argc, char** argv) {
                "in-process and intake -> order latency through the real broker, audit and router (issue #4)."};
   bool quick = false;
   std::string json_out = LIANDONG_BENCH_DEFAULT_JSON;
-  Binaries binaries{LIANDONG_BENCH_BROKER_BIN, LIANDONG_BENCH_AUDIT_BIN, LIANDONG_BENCH_ROUTER_BIN};
+  Binaries binaries{LIANDONG_BENCH_BROKER_BIN, LIANDONG_BENCH_AUDIT_BIN, LIANDONG_BENCH_ROUTER_BIN,
+                    LIANDONG_BENCH_GW_WATCH_BIN};
   std::string deployment = LIANDONG_BENCH_DEPLOYMENT;
   std::size_t routing_reports = 0;
   double router_rate = 0, router_seconds = 0;
   std::size_t events = 0, window = 0;
   int repeats = 0;
   double latency_seconds = 0, rate = 0;
-  app.add_flag("--quick", quick, "small runs (under 30 s) that only prove the harness works; figures mean little");
+  app.add_flag("--quick", quick, "small runs (under a minute) that only prove the harness works; figures mean little");
   app.add_option("--json-out", json_out, "where to write the JSON results")->capture_default_str();
   app.add_option("--broker-bin", binaries.broker, "the liandong-broker binary")->capture_default_str();
   app.add_option("--audit-bin", binaries.audit, "the liandong-audit binary")->capture_default_str();
   app.add_option("--router-bin", binaries.router, "the liandong-router binary")->capture_default_str();
+  app.add_option("--gw-watch-bin", binaries.gw_watch, "the liandong-gw-watch binary")->capture_default_str();
+  bool skip_scale = false;
+  app.add_flag("--no-scale", skip_scale, "skip the issue #6 suite (ceilings, throughput, growth, fan-out)");
   app.add_option("--deployment", deployment, "the deployment directory the router and the routing steps use")
       ->capture_default_str();
   app.add_option("--events", events, "AUDIT_EVENTs per durable-rate run (default 200000; quick 5000)");
@@ -64,8 +69,8 @@ int main(int argc, char** argv) {
   app.add_option("--repeats", repeats, "runs of each rate measurement, median reported (default 3; quick 1)");
   app.add_option("--routing-reports", routing_reports,
                  "reports per in-process routing run, and points per grid-lookup run (default 200000; quick 20000)");
-  app.add_option("--router-rate", router_rate, "INCIDENT_REPORTs/s offered in the router's end-to-end run (default 500; quick 200)");
-  app.add_option("--router-seconds", router_seconds, "length of the router's end-to-end run (default 10; quick 2)");
+  app.add_option("--router-rate", router_rate, "INCIDENT_REPORTs/s offered in the router's end-to-end run (default 1000; quick 200)");
+  app.add_option("--router-seconds", router_seconds, "length of the router's end-to-end run (default 20; quick 2)");
   CLI11_PARSE(app, argc, argv);
 
   BenchPlan plan = quick ? quick_plan() : full_plan();
@@ -87,9 +92,10 @@ int main(int argc, char** argv) {
   report.plan = plan;
   report.started_at_utc = utc_now();
   report.machine = read_machine_info(LIANDONG_SOURCE_DIR, scratch.path());
-  Steps steps(audit_suite_steps(plan) + router_suite_steps(plan));
+  Steps steps(audit_suite_steps(plan) + router_suite_steps(plan) + (skip_scale ? 0 : scale_suite_steps(plan)));
   run_audit_suite(plan, binaries, scratch.path(), steps, report.audit);
   run_router_suite(plan, binaries, deployment, steps, report.router);
+  if (!skip_scale) run_scale_suite(plan, binaries, deployment, scratch.path(), steps, report.scale);
   if (!steps.ok()) {
     std::cerr << "liandong-bench: FAILED: " << steps.failure().message() << "\n";
     return 1;

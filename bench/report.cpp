@@ -11,6 +11,7 @@
 
 #include "bench/report_format.hpp"
 #include "bench/router_report.hpp"
+#include "bench/scale_report.hpp"
 
 namespace liandong::bench {
 
@@ -176,6 +177,14 @@ void print_table(std::ostream& out, const BenchReport& report) {
   print_rows(out, "Audit log (issue #3)", rows);
   out << "\n";
   print_rows(out, "Router (issue #4)", router_rows(report.router));
+  if (report.scale.ran) {
+    out << "\n";
+    print_rows(out, "Throughput and ceilings (issue #6)", throughput_rows(report.scale, report.router.end_to_end));
+    out << "\n";
+    print_rows(out, "Growth (issue #6)", growth_rows(report.scale));
+    out << "\n";
+    print_rows(out, "Fan-out (issue #6)", fanout_rows(report.scale));
+  }
   out << "\ntotal " << fixed(report.total_seconds, 1) << " s\n";
 }
 
@@ -213,6 +222,7 @@ nlohmann::json to_json(const BenchReport& report) {
            ratio(a.durable_normal.median.appends_per_s, a.ceiling_normal.median.rows_per_s)},
           {"target", kAuditRatioTarget}}}}},
       {"router", router_json(report.router)},
+      {"scale", report.scale.ran ? scale_json(report.scale, report.router.end_to_end) : nlohmann::json()},
   };
 }
 

@@ -13,6 +13,7 @@
 #include "bench/plan.hpp"
 #include "bench/router_latency.hpp"
 #include "bench/routing_rate.hpp"
+#include "bench/scale_suite.hpp"
 #include "bench/sqlite_ceiling.hpp"
 #include "bench/store_rate.hpp"
 #include "core/status.hpp"
@@ -63,6 +64,7 @@ struct BenchReport {
   MachineInfo machine;
   AuditFigures audit;
   RouterFigures router;
+  ScaleFigures scale;  // issue #6
 };
 
 void print_table(std::ostream& out, const BenchReport& report);

@@ -93,8 +93,9 @@ struct Progress {
 
 Result<RouterLatencyResult> run_router_latency(const Binaries& binaries, const router::Deployment& deployment,
                                                const RouterLatencyOptions& o) {
-  const std::size_t warmup = o.reports.warmup_messages();
-  const std::size_t total = warmup + o.reports.measured_messages();
+  const bool closed = o.window > 0;
+  const std::size_t warmup = closed ? 0 : o.reports.warmup_messages();
+  const std::size_t total = closed ? o.closed_reports : warmup + o.reports.measured_messages();
   SystemClock clock;
   auto planned = plan_dispatch_stream(deployment, total, clock.wall_ms());
   if (!planned.ok()) return planned.status();
@@ -147,6 +148,8 @@ Result<RouterLatencyResult> run_router_latency(const Binaries& binaries, const r
   result.measured = total - warmup;
   result.unit_peers = peers.size() - 1;
   Progress progress(total);
+  std::vector<Steady::time_point> sent_at(total);  // closed loop: latencies run from the actual send
+  std::size_t completed = 0;                       // reports with both REPORT_ACK and DISPATCH_ORDER
   struct SentAck {
     std::size_t report;
     Steady::time_point at;
@@ -160,6 +163,7 @@ Result<RouterLatencyResult> run_router_latency(const Binaries& binaries, const r
   // Report i is due at start + i / rate (open_loop.hpp); latencies run from that time.
   Steady::time_point start{};
   const auto due_time = [&](std::size_t i) {
+    if (closed) return sent_at[i];
     return start + std::chrono::nanoseconds(std::llround(static_cast<double>(i) * 1e9 / o.reports.rate_per_s));
   };
 
@@ -181,6 +185,7 @@ Result<RouterLatencyResult> run_router_latency(const Binaries& binaries, const r
       }
       progress.acked[it->second] = 1;
       ++progress.answers;
+      if (progress.ordered[it->second]) ++completed;
       if (it->second >= warmup) report_ack.record_ns(ns_between(due_time(it->second), now));
       return Status::Ok();
     }
@@ -204,6 +209,7 @@ Result<RouterLatencyResult> run_router_latency(const Binaries& binaries, const r
       }
       progress.ordered[i] = 1;
       ++progress.answers;
+      if (progress.acked[i]) ++completed;
       units_ordered.insert(d->unit);
       if (i >= warmup) order.record_ns(ns_between(due_time(i), now));
       peers[peer]->send(kRouterName, v1::OrderAck::kCommand,
@@ -231,11 +237,27 @@ Result<RouterLatencyResult> run_router_latency(const Binaries& binaries, const r
   auto last_answer = start;
   while (progress.answers < 3 * total) {
     if (stop_requested()) return Status(ErrorCode::kIo, "interrupted by a signal");
-    auto got = group.receive_until(next < total ? due_time(next) : drain_deadline);
+    // Open loop: wake at the next report's due time. Closed loop: send while the window has room,
+    // otherwise wait for answers (at most drain_timeout without one).
+    const bool room = closed && next < total && next - completed < o.window;
+    const auto wake = closed ? (room ? Steady::now() : last_answer + o.reports.drain_timeout)
+                             : (next < total ? due_time(next) : drain_deadline);
+    auto got = group.receive_until(wake);
     auto now = Steady::now();
     if (got) {
       if (Status s = handle(got->first, got->second, now); !s.ok()) return s;
       last_answer = now;
+    }
+    if (closed) {
+      for (; next < total && next - completed < o.window; ++next) {
+        sent_at[next] = Steady::now();
+        reporter.send(kRouterName, v1::IncidentReport::kCommand, bodies[next]);
+      }
+      if (!got && now - last_answer >= o.reports.drain_timeout) {
+        return Status(ErrorCode::kTimeout, progress.missing(total) + ", no answer for " +
+                                               std::to_string(o.reports.drain_timeout.count()) + " ms (closed loop)");
+      }
+      continue;
     }
     for (; next < total && due_time(next) <= now; ++next) {
       reporter.send(kRouterName, v1::IncidentReport::kCommand, bodies[next]);
@@ -249,7 +271,8 @@ Result<RouterLatencyResult> run_router_latency(const Binaries& binaries, const r
                                              " ms after the last report was sent");
     }
   }
-  result.seconds = std::chrono::duration<double>(last_answer - start).count();
+  result.seconds = std::chrono::duration<double>(last_answer - (closed ? sent_at[0] : start)).count();
+  result.completed_per_s = result.seconds > 0 ? static_cast<double>(total) / result.seconds : 0;
   result.cpu = used(cpu_before, read_cpu(stack));
   result.report_ack = report_ack.summarize();
   result.order = order.summarize();

@@ -24,6 +24,11 @@ namespace liandong::bench {
 struct RouterLatencyOptions {
   std::string deployment_dir;  // passed to the router as --deployment
   OpenLoopSchedule reports{500, std::chrono::milliseconds(10'000), std::chrono::milliseconds(1'000)};
+  // Closed loop instead (issue #6, throughput): when window > 0, `closed_reports` reports are sent
+  // keeping at most `window` of them waiting for their REPORT_ACK or DISPATCH_ORDER, and the
+  // latencies run from the actual send; the schedule above is not used.
+  std::size_t window = 0;
+  std::size_t closed_reports = 0;
 };
 
 // CPU seconds of each process over the run, and peak resident memory at its end.
@@ -42,6 +47,7 @@ struct RouterLatencyResult {
   LatencySummary receipt;          // ORDER_ACK sent -> RECEIPT at the unit
   LatencySummary send_lag;         // scheduled -> actually sent: the harness's own delay
   double seconds = 0;              // first send to last answer
+  double completed_per_s = 0;      // closed loop: reports acknowledged and dispatched per second
   RouterRunCpu cpu;
   CommitFigures commits;                         // the audit's, over the run
   std::map<std::string, std::uint64_t> router;   // the router's STATS counters, change over the run

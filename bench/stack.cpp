@@ -55,7 +55,8 @@ Status Stack::start_broker(const std::string& binary) {
   return wait_ready("broker", ready, &endpoint_);
 }
 
-Status Stack::start_service(const std::string& name, const std::string& binary, const std::vector<std::string>& args) {
+Status Stack::start_service(const std::string& name, const std::string& binary, const std::vector<std::string>& args,
+                            std::string* first_line) {
   if (endpoint_.empty()) return {ErrorCode::kInternal, "start the broker before " + name};
   if (!std::filesystem::exists(binary)) return {ErrorCode::kConfig, "no " + name + " binary at '" + binary + "'"};
   const std::string ready = dir_ + "/" + name + ".ready";
@@ -63,7 +64,7 @@ Status Stack::start_service(const std::string& name, const std::string& binary, 
   argv.insert(argv.end(), args.begin(), args.end());
   processes_[name] = std::make_unique<testing::ChildProcess>(testing::ChildProcess::start(argv, log_file(name)));
   order_.push_back(name);
-  return wait_ready(name, ready, nullptr);
+  return wait_ready(name, ready, first_line);
 }
 
 pid_t Stack::pid(const std::string& name) const {

@@ -22,6 +22,7 @@ struct Binaries {
   std::string broker;
   std::string audit;
   std::string router;
+  std::string gw_watch;
 };
 
 class Stack {
@@ -36,7 +37,10 @@ class Stack {
   Status start_broker(const std::string& binary);
   // Starts a service as `binary --broker ENDPOINT --ready-file F args...` and waits until it has
   // registered (written F). Fails naming the service and the last line of its log.
-  Status start_service(const std::string& name, const std::string& binary, const std::vector<std::string>& args);
+  // `first_line`, when given, receives the ready file's first line (the watch gateway writes its
+  // relay endpoint there).
+  Status start_service(const std::string& name, const std::string& binary, const std::vector<std::string>& args,
+                       std::string* first_line = nullptr);
 
   const std::string& endpoint() const { return endpoint_; }
   // The PID of a running process started under `name` ("broker" or a service name); -1 if none.

@@ -19,7 +19,7 @@ void remove_database(const std::string& path) {
 }  // namespace
 
 Result<StoreRateResult> measure_store_rate(const StoreRateOptions& o) {
-  remove_database(o.path);
+  if (!o.keep_existing) remove_database(o.path);
   // The batches are built before the clock starts, as the service has them in memory by then.
   SystemClock clock;
   IdGenerator ids(clock);

@@ -17,6 +17,7 @@ struct StoreRateOptions {
   std::string sync = "full";
   std::size_t events = 200'000;
   std::size_t events_per_append = 1000;
+  bool keep_existing = false;        // append to the log already at `path` instead of a fresh one
 };
 
 struct StoreRateResult {

@@ -104,6 +104,11 @@ void BusClient::keep_alive(Millis now) {
   }
 }
 
+void* BusClient::poll_handle() {
+  if (!socket_) open_socket();
+  return socket_->handle();
+}
+
 std::optional<Envelope> BusClient::receive(Millis timeout_ms) {
   if (!socket_) open_socket();
   const Millis deadline = clock_.monotonic_ms() + std::max<Millis>(0, timeout_ms);

@@ -61,6 +61,10 @@ class BusClient {
   // Sends DISCONNECT so the broker forgets this peer at once (also done by the destructor).
   void close();
 
+  // The socket's handle for zmq::poll, so a service can wait on the bus and its own sockets at once
+  // (then call receive(0)). It changes when the client reconnects: ask again before every poll.
+  void* poll_handle();
+
   bool registered() const { return registered_; }
   bool replaced() const { return replaced_; }
   const std::string& name() const { return options_.name; }

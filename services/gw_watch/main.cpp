@@ -145,7 +145,14 @@ int main(int argc, char** argv) {
   spdlog::info("relays connect at {}; on the bus as '{}' with the broker at {}", *bound, config.name, config.broker);
   const auto handle = [&gw](const std::string& route, const std::vector<std::string>& frames) { gw.on_relay_message(route, frames); };
   while (!stop_requested()) {
-    relays.poll(5, handle);
+    // Wait on the relays and the bus together: whichever speaks is served at once.
+    zmq::pollitem_t items[] = {{relays.poll_handle(), 0, ZMQ_POLLIN, 0}, {bus.poll_handle(), 0, ZMQ_POLLIN, 0}};
+    try {
+      zmq::poll(items, 2, std::chrono::milliseconds(5));
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) spdlog::warn("polling: {}", e.what());
+    }
+    relays.poll(0, handle);
     link.poll(0);
     gw.tick();
   }

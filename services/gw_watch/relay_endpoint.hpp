@@ -24,6 +24,7 @@ class RelayEndpoint final : public RelaySender {
   // Waits up to `timeout_ms` for relay messages and hands each (at most 1,000) to `handler`.
   void poll(Millis timeout_ms, const Handler& handler);
   bool send(const std::string& routing_id, const std::vector<std::string>& frames) override;
+  void* poll_handle() { return socket_.handle(); }
 
  private:
   zmq::socket_t socket_;
