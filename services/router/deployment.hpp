@@ -119,6 +119,9 @@ struct MergeWindow {
   // Two reports from the same household within the window are linked whatever the distance
   // (repeated presses of one watch alarm).
   bool same_household = false;
+  // Only reports of the same category are duplicates (a gas leak is not a water main burst
+  // nearby, though both are "utility").
+  bool same_category = false;
 };
 
 // What follows a neighbour alert ([workflow.watch.neighbours]): if fewer than min_acks neighbours

@@ -410,6 +410,10 @@ Status load_merge(const fs::path& file, Deployment& d) {
         if (!same->is_boolean()) return bad(file, "family." + std::string(name.str()) + ".same_household must be true or false");
         w.same_household = same->value_or(false);
       }
+      if (const auto* same = (*t)["same_category"].node()) {
+        if (!same->is_boolean()) return bad(file, "family." + std::string(name.str()) + ".same_category must be true or false");
+        w.same_category = same->value_or(false);
+      }
       d.merge_windows[std::string(name.str())] = w;
     }
   }

@@ -404,6 +404,7 @@ std::optional<std::string> RouterCore::find_merge_target(const IncidentReported&
         if (m > window->second.distance_m) continue;
         const Incident& other = incidents_.at(entry.incident_id);
         if (other.closed() || other.merged_into) continue;
+        if (window->second.same_category && other.category != candidate.category) continue;
         if (!best || m < best_m || (m == best_m && other.reported_at_ms > best_time)) {
           best = entry.incident_id;
           best_m = m;

@@ -107,3 +107,28 @@ TEST_CASE("a point in a lake without grids goes to the nearest grid, flagged", "
   CHECK_FALSE(outside->inside);
   CHECK(outside->distance_m > 10'000);
 }
+
+TEST_CASE("Zhuji merges duplicates of one category, not neighbouring incidents of its family", "[unit][router][zhuji]") {
+  ManualClock clock;
+  RouterCore core(zhuji(), clock);
+  auto report = [&](const std::string& id, const std::string& category, double lat, double lon) {
+    v1::IncidentReport r;
+    r.report_id = id;
+    r.source = "96345";
+    r.category = category;
+    r.location = v1::Location{lat, lon};
+    r.reported_at_ms = 1'700'000'000'000;
+    for (const auto& s : core.on_report("gw", "m", r).after_durable) {
+      if (s.command == "REPORT_ACK") return decode_body<v1::ReportAck>(s.body)->merged_into.value_or("");
+    }
+    return std::string("?");
+  };
+  CHECK(report("water-1", "utility.water_leak", 29.7100, 120.2320).empty());
+  // A gas smell 150 m away is another incident (utility has same_category = true) ...
+  CHECK(report("gas-1", "utility.gas_leak", 29.7112, 120.2330).empty());
+  // ... a second caller about the water main is the same one.
+  CHECK_FALSE(report("water-2", "utility.water_leak", 29.7105, 120.2325).empty());
+  // Fire keeps merging across its categories: smoke seen from a car park is the building fire.
+  CHECK(report("fire-1", "fire.building", 29.7230, 120.3625).empty());
+  CHECK_FALSE(report("fire-2", "fire.vehicle", 29.7232, 120.3628).empty());
+}
