@@ -2,6 +2,8 @@
 // reads its counters, commands of services not built yet refuse clearly.
 #include <nlohmann/json.hpp>
 
+#include <map>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -51,29 +53,37 @@ std::vector<pid_t> children_of(pid_t parent, const std::string& comm = "") {
 
 }  // namespace
 
-TEST_CASE("liandong up runs the broker, stats reads it, and a killed broker is restarted",
+TEST_CASE("liandong up runs the system, stats reads it, and a killed broker is restarted",
           "[integration][cli]") {
   TempDir dir;
   const std::string data = dir.file("data");
-  auto up = ChildProcess::start({LIANDONG_CLI_BIN, "up", "--data-dir", data, "--endpoint", "tcp://127.0.0.1:0",
-                                 "--config", LIANDONG_SOURCE_DIR "/config/liandong.toml"},
+  auto up = ChildProcess::start({LIANDONG_CLI_BIN, "up", "--data-dir", data, "--free-ports", "--config",
+                                 LIANDONG_SOURCE_DIR "/config/liandong.toml"},
                                 dir.file("up.log"));
   auto endpoint = wait_for_ready_file(data + "/endpoints/broker");
   INFO(read_file(dir.file("up.log")));
   REQUIRE(endpoint.has_value());
   REQUIRE(wait_for_ready_file(data + "/endpoints/audit").has_value());
   REQUIRE(wait_for_ready_file(data + "/endpoints/router", std::chrono::seconds(30)).has_value());
+  for (const char* gw : {"gw-96345", "gw-110", "gw-citymgmt", "gw-watch"}) {
+    REQUIRE(wait_for_ready_file(data + "/endpoints/" + gw, std::chrono::seconds(30)).has_value());
+  }
 
   auto [code, out] = run_cli(dir, {"stats", "--json", "--data-dir", data});
   INFO(out);
   REQUIRE(code == 0);
   auto stats = nlohmann::json::parse(out.substr(out.find('{')));
-  CHECK(stats["counters"]["registrations"].get<int>() >= 2);
-  REQUIRE(stats["services"].size() == 2);
-  CHECK(stats["services"][0]["service"] == "audit");
-  CHECK(stats["services"][0]["counters"].contains("transactions"));
-  CHECK(stats["services"][1]["service"] == "router");
-  CHECK(stats["services"][1]["counters"].contains("open_incidents"));
+  CHECK(stats["counters"]["registrations"].get<int>() >= 6);
+  std::map<std::string, nlohmann::json> services;
+  for (const auto& s : stats["services"]) services[s["service"].get<std::string>()] = s;
+  REQUIRE(services.size() == 6);  // audit, router and the four gateways
+  CHECK(services["audit"]["counters"].contains("transactions"));
+  CHECK(services["router"]["counters"].contains("open_incidents"));
+  for (const char* gw : {"gateway.96345", "gateway.110", "gateway.citymgmt", "gateway.watch"}) {
+    INFO(gw);
+    REQUIRE(services.contains(gw));
+    CHECK(services[gw]["counters"].contains("outbox_pending"));
+  }
 
   // Kill the broker; `up` must start it again on the same endpoint, and the audit service must
   // find it again by itself.

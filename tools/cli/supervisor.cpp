@@ -97,22 +97,41 @@ bool Supervisor::check_ready(Child& child) {
 }
 
 Status Supervisor::start_all(const std::atomic<bool>& stop) {
-  for (Child& child : children_) {
+  for (std::size_t i = 0; i < children_.size(); ++i) {
+    Child& child = children_[i];
     const ServiceSpec& spec = child.service.spec;
     if (Status s = launch(child); !s.ok()) {
       terminate_children();
       return s;
     }
-    const Millis deadline = clock_.monotonic_ms() + settings_.ready_timeout_ms;
+    Millis deadline = clock_.monotonic_ms() + settings_.ready_timeout_ms;
     while (!check_ready(child)) {
-      if (auto status = reap_if_exited(child.pid)) {
-        child.pid = -1;
-        child.last_exit = describe_exit(*status);
-        const std::string why = last_line_of(spec.output_file);
-        terminate_children();
-        return {ErrorCode::kUnavailable, spec.name + " " + child.last_exit + " before it was ready" +
-                                             (why.empty() ? "" : ": " + why) + " (see " +
-                                             spec.output_file.string() + ")"};
+      // Services started before this one are supervised meanwhile: one that dies (a killed
+      // broker) is restarted, as run() would.
+      bool earlier_ready = true;
+      for (std::size_t j = 0; j < i; ++j) {
+        tend(children_[j]);
+        earlier_ready = earlier_ready && children_[j].pid > 0 && check_ready(children_[j]);
+      }
+      if (child.pid > 0) {
+        if (auto status = reap_if_exited(child.pid)) {
+          if (!earlier_ready) {
+            // It most likely died of what it depends on being down: restart it like the others.
+            handle_exit(child, *status);
+            deadline = clock_.monotonic_ms() + settings_.ready_timeout_ms;
+            continue;
+          }
+          child.pid = -1;
+          child.last_exit = describe_exit(*status);
+          const std::string why = last_line_of(spec.output_file);
+          terminate_children();
+          return {ErrorCode::kUnavailable, spec.name + " " + child.last_exit + " before it was ready" +
+                                               (why.empty() ? "" : ": " + why) + " (see " +
+                                               spec.output_file.string() + ")"};
+        }
+      } else {
+        tend(child);  // waiting for its restart
+        deadline = clock_.monotonic_ms() + settings_.ready_timeout_ms;
       }
       if (stop.load()) return Status::Ok();  // run() returns at once; stop_all() reports
       if (clock_.monotonic_ms() >= deadline) {
@@ -125,6 +144,21 @@ Status Supervisor::start_all(const std::atomic<bool>& stop) {
     }
   }
   return Status::Ok();
+}
+
+void Supervisor::tend(Child& child) {
+  if (child.pid > 0) {
+    if (auto status = reap_if_exited(child.pid)) handle_exit(child, *status);
+    return;
+  }
+  if (!child.policy.restart_due()) return;
+  ++child.restarts;
+  if (Status s = launch(child); !s.ok()) {
+    spdlog::error("cannot restart {}: {}", child.service.spec.name, s.message());
+    child.policy.exited();  // try again later, with a longer delay
+  } else {
+    spdlog::info("restarted {} (pid {}, restart {})", child.service.spec.name, child.pid, child.restarts);
+  }
 }
 
 void Supervisor::handle_exit(Child& child, int wait_status) {
@@ -144,25 +178,12 @@ void Supervisor::run(const std::atomic<bool>& stop) {
   while (!stop.load()) {
     for (Child& child : children_) {
       if (stop.load()) break;
-      if (child.pid > 0) {
-        if (auto status = reap_if_exited(child.pid)) {
-          handle_exit(child, *status);
-          continue;
-        }
-        if (!check_ready(child) && !child.late_warned &&
-            clock_.monotonic_ms() - child.started_at > settings_.ready_timeout_ms) {
-          child.late_warned = true;
-          spdlog::warn("{} (pid {}) has not written {} after {}", child.service.spec.name, child.pid,
-                       child.service.spec.ready_file.string(), format_duration(settings_.ready_timeout_ms));
-        }
-      } else if (child.policy.restart_due()) {
-        ++child.restarts;
-        if (Status s = launch(child); !s.ok()) {
-          spdlog::error("cannot restart {}: {}", child.service.spec.name, s.message());
-          child.policy.exited();  // try again later, with a longer delay
-        } else {
-          spdlog::info("restarted {} (pid {}, restart {})", child.service.spec.name, child.pid, child.restarts);
-        }
+      tend(child);
+      if (child.pid > 0 && !check_ready(child) && !child.late_warned &&
+          clock_.monotonic_ms() - child.started_at > settings_.ready_timeout_ms) {
+        child.late_warned = true;
+        spdlog::warn("{} (pid {}) has not written {} after {}", child.service.spec.name, child.pid,
+                     child.service.spec.ready_file.string(), format_duration(settings_.ready_timeout_ms));
       }
     }
     sleep_interruptibly(settings_.poll_ms);

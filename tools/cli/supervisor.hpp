@@ -78,6 +78,8 @@ class Supervisor {
   // Reads the ready file once the child is up; prints the listening line the first time.
   bool check_ready(Child& child);
   void handle_exit(Child& child, int wait_status);
+  // One look at a started child: reap and schedule a restart if it exited, restart it when due.
+  void tend(Child& child);
   void print_listening(const Child& child);
 
   std::vector<Child> children_;
