@@ -1,15 +1,20 @@
 # Liandong: the two README commands and a few helpers. Every target installs what is missing first.
 #   make demo   install, build, start the whole system on the default (Zhuji) config
-#   make test   install, build with warnings as errors, run every test (also under ASan/UBSan)
+#   make test   install, build with warnings as errors, run every test (also under ASan/UBSan),
+#               then the fuzz targets briefly
+#   make fuzz   build the libFuzzer targets with clang and run each briefly (docs/security.md)
 
 JOBS        ?= 2
 BUILD_DIR   ?= build
 ASAN_DIR    ?= build-asan
+FUZZ_DIR    ?= build-fuzz
+FUZZ_RUNS   ?= 20000
+FUZZ_SECONDS ?= 20
 CONFIG      ?= config/liandong.toml
 DATA_DIR    ?= liandong-data
 CMAKE_FLAGS ?=
 
-.PHONY: deps build test test-fast test-asan demo up bench bench-quick clean
+.PHONY: deps build test test-fast test-asan fuzz demo up bench bench-quick clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -21,8 +26,8 @@ build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 # The test command CI runs (.ci/run): the normal build's tests, then the same tests under
-# AddressSanitizer and UndefinedBehaviorSanitizer.
-test: test-fast test-asan
+# AddressSanitizer and UndefinedBehaviorSanitizer, then the bounded fuzz runs (about 1.5 min).
+test: test-fast test-asan fuzz
 
 test-fast: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 300
@@ -34,6 +39,16 @@ test-asan: deps $(ASAN_DIR)/build.ninja
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS) --timeout 600
+
+# The fuzz targets of tests/fuzz (clang, libFuzzer + ASan/UBSan) in their own build dir; each runs
+# its kept crash inputs, then fuzzes for FUZZ_RUNS runs or FUZZ_SECONDS s; a crash fails.
+$(FUZZ_DIR)/build.ninja:
+	CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DLIANDONG_FUZZ=ON -DLIANDONG_WERROR=ON $(CMAKE_FLAGS)
+
+fuzz: deps $(FUZZ_DIR)/build.ninja
+	cmake --build $(FUZZ_DIR) -j $(JOBS)
+	bash tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_RUNS) $(FUZZ_SECONDS)
 
 demo: build
 	./$(BUILD_DIR)/tools/liandong demo --config $(CONFIG) --data-dir $(DATA_DIR)
@@ -53,4 +68,4 @@ bench-quick: build
 	./$(BUILD_DIR)/bench/liandong-bench --quick --json-out $(BUILD_DIR)/bench-quick-results.json
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)

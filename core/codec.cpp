@@ -1,4 +1,7 @@
+// The non-template half of the body codec (core/codec.hpp): type names, unpacking under limits.
 #include "core/codec.hpp"
+
+#include <new>
 
 namespace liandong::codec_detail {
 
@@ -27,35 +30,51 @@ Status wrong_type(const std::string& path, std::string_view expected, const msgp
 Status unpack_one(std::string_view data, const DecodeLimits& limits, msgpack::object_handle& handle) {
   if (data.empty()) return {ErrorCode::kInvalidBody, "body is empty: expected a msgpack map"};
   std::size_t offset = 0;
+  // "<what> longer than <limit> <unit> (decode limit <name>)": names the limit that was hit.
+  const auto over = [](std::string_view what, std::size_t limit, std::string_view unit, std::string_view name) {
+    return Status(ErrorCode::kInvalidBody, "body has " + std::string(what) + " longer than " + std::to_string(limit) +
+                                               " " + std::string(unit) + " (decode limit " + std::string(name) + ")");
+  };
   try {
+    // msgpack-cxx counts an ext's type byte in its size; max_ext counts data bytes only.
     const msgpack::unpack_limit limit(limits.max_array, limits.max_map, limits.max_str, limits.max_bin,
-                                      limits.max_bin, limits.max_depth);
+                                      limits.max_ext + 1, limits.max_depth);
     handle = msgpack::unpack(data.data(), data.size(), offset, nullptr, nullptr, limit);
   } catch (const msgpack::insufficient_bytes&) {
     return {ErrorCode::kInvalidBody,
             "body is truncated: the msgpack value needs more than its " + std::to_string(data.size()) + " bytes"};
   } catch (const msgpack::depth_size_overflow&) {
-    return {ErrorCode::kInvalidBody, "body nests deeper than " + std::to_string(limits.max_depth) + " levels"};
+    return {ErrorCode::kInvalidBody,
+            "body nests deeper than " + std::to_string(limits.max_depth) + " levels (decode limit max_depth)"};
   } catch (const msgpack::array_size_overflow&) {
-    return {ErrorCode::kInvalidBody, "body has an array longer than " + std::to_string(limits.max_array)};
+    return over("an array", limits.max_array, "items", "max_array");
   } catch (const msgpack::map_size_overflow&) {
-    return {ErrorCode::kInvalidBody, "body has a map larger than " + std::to_string(limits.max_map)};
+    return over("a map", limits.max_map, "entries", "max_map");
   } catch (const msgpack::str_size_overflow&) {
-    return {ErrorCode::kInvalidBody, "body has a string longer than " + std::to_string(limits.max_str) + " bytes"};
+    return over("a string", limits.max_str, "bytes", "max_str");
   } catch (const msgpack::bin_size_overflow&) {
-    return {ErrorCode::kInvalidBody, "body has binary data longer than " + std::to_string(limits.max_bin) + " bytes"};
+    return over("binary data", limits.max_bin, "bytes", "max_bin");
+  } catch (const msgpack::ext_size_overflow&) {
+    return over("an ext value", limits.max_ext, "bytes", "max_ext");
   } catch (const msgpack::size_overflow&) {
     return {ErrorCode::kInvalidBody, "body exceeds the decoder's size limits"};
-  } catch (const msgpack::parse_error& e) {
+  } catch (const msgpack::unpack_error& e) {
     return {ErrorCode::kInvalidBody, std::string("body is not valid msgpack: ") + e.what()};
-  } catch (const std::bad_alloc&) {
-    return {ErrorCode::kInvalidBody, "body declares sizes too large to decode"};
+  } catch (const std::exception& e) {
+    return decode_failure(e);
   }
   if (offset != data.size()) {
     return {ErrorCode::kInvalidBody,
             "body has " + std::to_string(data.size() - offset) + " trailing bytes after its msgpack value"};
   }
   return Status::Ok();
+}
+
+Status decode_failure(const std::exception& e) {
+  if (dynamic_cast<const std::bad_alloc*>(&e) != nullptr) {
+    return {ErrorCode::kInvalidBody, "body declares sizes too large to decode"};
+  }
+  return {ErrorCode::kInvalidBody, std::string("body could not be decoded: ") + e.what()};
 }
 
 }  // namespace liandong::codec_detail

@@ -8,6 +8,7 @@
 #include <msgpack.hpp>
 
 #include <cstdint>
+#include <exception>
 #include <limits>
 #include <map>
 #include <optional>
@@ -26,13 +27,16 @@ struct RawMsgpack {
   bool operator==(const RawMsgpack&) const = default;
 };
 
-// Limits applied to every decoded body; a body beyond them is refused with INVALID_BODY.
+// Limits applied to every decoded body (schemas/README.md §5); a body beyond them is refused with
+// INVALID_BODY naming the limit, before any of it is converted. A value exactly at a limit is
+// accepted. They bound what a hostile 1 MiB frame can make a decoder allocate or recurse into.
 struct DecodeLimits {
-  std::size_t max_array = 100'000;
-  std::size_t max_map = 10'000;
-  std::size_t max_str = 1 << 20;
-  std::size_t max_bin = 1 << 20;
-  std::size_t max_depth = 16;
+  std::size_t max_depth = 16;         // nesting levels; the body map itself is level 1
+  std::size_t max_array = 10'000;     // items in one array (an AUDIT_EVENTS page holds at most 10,000)
+  std::size_t max_map = 10'000;       // entries in one map
+  std::size_t max_str = 64 * 1024;    // bytes in one string, map keys included
+  std::size_t max_bin = 64 * 1024;    // bytes in one binary
+  std::size_t max_ext = 64 * 1024;    // bytes in one extension value
 };
 
 namespace codec_detail {
@@ -237,6 +241,8 @@ Status convert(const msgpack::object& o, T& out, const std::string& path) {
 // Unpacks one msgpack value from `data` under `limits` into `handle`; INVALID_BODY when the bytes
 // are not exactly one well-formed value within the limits.
 Status unpack_one(std::string_view data, const DecodeLimits& limits, msgpack::object_handle& handle);
+// INVALID_BODY for an exception that escaped decoding (out of memory, a library error).
+Status decode_failure(const std::exception& e);
 
 }  // namespace codec_detail
 
@@ -250,24 +256,29 @@ std::string encode_body(const M& msg) {
 }
 
 // Decodes a msgpack map into a message struct, checking required fields, types and the struct's
-// own validate() if it has one.
+// own validate() if it has one. Never throws: whatever the bytes, the answer is a message or a
+// Status (a library exception, out of memory included, becomes INVALID_BODY).
 template <class M>
 Result<M> decode_body(std::string_view data, const DecodeLimits& limits = {}) {
-  msgpack::object_handle handle;
-  Status s = codec_detail::unpack_one(data, limits, handle);
-  if (!s.ok()) return s;
-  const msgpack::object& root = handle.get();
-  if (root.type != msgpack::type::MAP) {
-    return Status(ErrorCode::kInvalidBody,
-                  "body must be a msgpack map, got " + std::string(codec_detail::type_name(root)));
+  try {
+    msgpack::object_handle handle;
+    Status s = codec_detail::unpack_one(data, limits, handle);
+    if (!s.ok()) return s;
+    const msgpack::object& root = handle.get();
+    if (root.type != msgpack::type::MAP) {
+      return Status(ErrorCode::kInvalidBody,
+                    "body must be a msgpack map, got " + std::string(codec_detail::type_name(root)));
+    }
+    M msg{};
+    codec_detail::FieldReader reader{root.via.map, "", Status::Ok()};
+    msg.fields(reader);
+    if (!reader.status.ok()) return reader.status;
+    s = codec_detail::validate_if_any(msg);
+    if (!s.ok()) return s;
+    return msg;
+  } catch (const std::exception& e) {
+    return codec_detail::decode_failure(e);
   }
-  M msg{};
-  codec_detail::FieldReader reader{root.via.map, "", Status::Ok()};
-  msg.fields(reader);
-  if (!reader.status.ok()) return reader.status;
-  s = codec_detail::validate_if_any(msg);
-  if (!s.ok()) return s;
-  return msg;
 }
 
 }  // namespace liandong

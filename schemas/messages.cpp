@@ -37,6 +37,19 @@ Status require_priority(const std::string& field, std::int64_t value) {
   return Status::Ok();
 }
 
+// A string field with no syntax of its own, bounded so that a hostile peer cannot make every
+// process store, log and forward kilobytes it never needed.
+Status require_length(const std::string& field, const std::string& value, std::size_t max) {
+  if (value.size() > max) {
+    return invalid(field, std::to_string(value.size()) + " bytes is over the limit of " + std::to_string(max) + " bytes");
+  }
+  return Status::Ok();
+}
+
+Status optional_length(const std::string& field, const std::optional<std::string>& value, std::size_t max) {
+  return value ? require_length(field, *value, max) : Status::Ok();
+}
+
 bool valid_category(const std::string& c) {
   if (c.empty() || c.size() > 64) return false;
   for (char ch : c) {
@@ -76,7 +89,14 @@ Status Register::validate() const {
   }
   if (!is_role(role)) return invalid("role", "'" + role.substr(0, 64) + "' is not one of " + one_of(kRoles));
   if (heartbeat_ms && *heartbeat_ms <= 0) return invalid("heartbeat_ms", "must be positive");
-  return Status::Ok();
+  return optional_length("software", software, kMaxShortTextBytes);
+}
+
+Status Disconnect::validate() const { return optional_length("reason", reason, kMaxShortTextBytes); }
+
+Status Caller::validate() const {
+  if (auto s = optional_length("caller.phone", phone, kMaxShortTextBytes); !s.ok()) return s;
+  return optional_length("caller.name", name, kMaxShortTextBytes);
 }
 
 Status Location::validate() const {
@@ -95,7 +115,10 @@ Status IncidentReport::validate() const {
     if (auto s = require_priority("priority", *priority); !s.ok()) return s;
   }
   if (reported_at_ms <= 0) return invalid("reported_at_ms", "must be a positive Unix time in milliseconds");
-  return Status::Ok();
+  if (auto s = optional_length("grid", grid, kMaxLabelBytes); !s.ok()) return s;
+  if (auto s = optional_length("household", household, kMaxLabelBytes); !s.ok()) return s;
+  if (auto s = optional_length("address", address, kMaxShortTextBytes); !s.ok()) return s;
+  return optional_length("text", text, kMaxFreeTextBytes);
 }
 
 Status DispatchOrder::validate() const {
@@ -112,14 +135,22 @@ Status OrderAck::validate() const {
   if (auto s = require_id("order_id", order_id); !s.ok()) return s;
   if (auto s = require_id("unit", unit); !s.ok()) return s;
   if (!accepted && (!reason || reason->empty())) return invalid("reason", "a decline must give a reason");
-  return Status::Ok();
+  return optional_length("reason", reason, kMaxShortTextBytes);
+}
+
+Status StatusUpdate::validate() const {
+  if (auto s = optional_length("unit", unit, kMaxLabelBytes); !s.ok()) return s;
+  if (auto s = optional_length("order_id", order_id, kMaxLabelBytes); !s.ok()) return s;
+  if (auto s = require_length("state", state, kMaxLabelBytes); !s.ok()) return s;
+  return optional_length("note", note, kMaxFreeTextBytes);
 }
 
 Status Transfer::validate() const {
   if (auto s = require_id("transfer_id", transfer_id); !s.ok()) return s;
   if (auto s = require_id("incident_id", incident_id); !s.ok()) return s;
   if (to == "watch") return invalid("to", "incidents cannot be transferred to the watch platform");
-  return require_platform("to", to);
+  if (auto s = require_platform("to", to); !s.ok()) return s;
+  return optional_length("reason", reason, kMaxShortTextBytes);
 }
 
 Status NeighbourAck::validate() const {
@@ -127,7 +158,7 @@ Status NeighbourAck::validate() const {
   if (auto s = require_id("incident_id", incident_id); !s.ok()) return s;
   if (auto s = require_id("household", household); !s.ok()) return s;
   if (at_ms <= 0) return invalid("at_ms", "must be a positive Unix time in milliseconds");
-  return Status::Ok();
+  return optional_length("relay", relay, kMaxLabelBytes);
 }
 
 Status AuditEvent::validate() const {
@@ -159,5 +190,7 @@ Status AuditQuery::validate() const {
   if (from_seq && *from_seq < 1) return invalid("from_seq", "sequence numbers start at 1");
   return Status::Ok();
 }
+
+Status IncidentsQuery::validate() const { return optional_length("state", state, kMaxLabelBytes); }
 
 }  // namespace liandong::v1

@@ -3,6 +3,7 @@
 // here must match it (tests/unit/messages_test.cpp checks every type against golden encodings).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -20,6 +21,12 @@ inline constexpr std::string_view kPlatforms[] = {"96345", "110", "citymgmt", "w
 // Roles a peer may register with.
 inline constexpr std::string_view kRoles[] = {"gateway", "router", "audit",  "unit",
                                               "supervisor", "relay", "cli", "console"};
+
+// Length limits (bytes) of string fields the spec gives no syntax for (schemas/README.md §5), on
+// the messages peers send in from the edge; ids, names and categories have their own syntax.
+inline constexpr std::size_t kMaxLabelBytes = 128;          // grid, household, state, unit, relay
+inline constexpr std::size_t kMaxShortTextBytes = 1024;     // address, caller, reason, software
+inline constexpr std::size_t kMaxFreeTextBytes = 16 * 1024; // a report's text, a status note
 
 bool is_platform(std::string_view value);
 bool is_role(std::string_view value);
@@ -70,6 +77,7 @@ struct Disconnect {
   void fields(V& v) {
     v.optional("reason", reason);
   }
+  Status validate() const;
 };
 
 struct Error {
@@ -148,6 +156,7 @@ struct Caller {
     v.optional("phone", phone);
     v.optional("name", name);
   }
+  Status validate() const;
 };
 
 struct IncidentReport {
@@ -270,6 +279,7 @@ struct StatusUpdate {
     v.optional("note", note);
     v.required("at_ms", at_ms);
   }
+  Status validate() const;
 };
 
 struct Transfer {
@@ -637,6 +647,7 @@ struct IncidentsQuery {
     v.optional("state", state);
     v.optional("limit", limit);
   }
+  Status validate() const;
 };
 
 struct IncidentSummary {

@@ -8,6 +8,7 @@ packages=(
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libsqlite3-dev sqlite3 libsodium-dev
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libcpp-httplib-dev libboost-dev catch2
+  clang-14 libclang-rt-14-dev
   python3 python3-zmq python3-msgpack
   procps
 )

@@ -22,8 +22,11 @@ bool valid_code(std::string_view s) {
 
 Status invalid(const std::string& why) { return Status(ErrorCode::kInvalidValue, why); }
 
+// A value quoted in an error: at most 40 bytes, printable ASCII only (anything else becomes '?'),
+// because the error goes back as JSON, which must be valid UTF-8 whatever the client sent.
 std::string shown(std::string_view value) {
-  std::string s(value.substr(0, 40));
+  std::string s;
+  for (char c : value.substr(0, 40)) s.push_back(c >= 0x20 && c < 0x7F ? c : '?');
   if (value.size() > 40) s += "...";
   return s;
 }
@@ -33,6 +36,40 @@ int hex_value(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
+}
+
+// Strict UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF). Form values
+// are raw bytes after percent-decoding; the case's JSON (GET /requests.json) and the bus need text.
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len = 0;
+    unsigned lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return false;
+    }
+    if (i + len > s.size()) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return false;
+    }
+    i += len;
+  }
+  return true;
 }
 
 Result<std::string> url_decode(std::string_view in, std::string_view what) {
@@ -48,7 +85,7 @@ Result<std::string> url_decode(std::string_view in, std::string_view what) {
       }
       const int hi = hex_value(in[i + 1]);
       const int lo = hex_value(in[i + 2]);
-      if (hi < 0 || lo < 0) return invalid("malformed form body: bad percent escape '%" + std::string(in.substr(i + 1, 2)) + "' in " + std::string(what));
+      if (hi < 0 || lo < 0) return invalid("malformed form body: bad percent escape '%" + shown(in.substr(i + 1, 2)) + "' in " + std::string(what));
       out += static_cast<char>(hi * 16 + lo);
       i += 2;
     } else {
@@ -56,6 +93,7 @@ Result<std::string> url_decode(std::string_view in, std::string_view what) {
     }
   }
   if (out.find('\0') != std::string::npos) return invalid("malformed form body: NUL byte in " + std::string(what));
+  if (!valid_utf8(out)) return invalid("malformed form body: " + std::string(what) + " is not valid UTF-8");
   return out;
 }
 
@@ -266,7 +304,7 @@ Result<CaseInput> validate_case(const Params& params, const ServiceCatalog& cata
   CaseInput in;
   for (const auto& [key, value] : params) {
     const std::size_t limit = key == "description" ? kMaxText : kMaxField;
-    if (value.size() > limit) return invalid(key + " is longer than " + std::to_string(limit) + " bytes");
+    if (value.size() > limit) return invalid(shown(key) + " is longer than " + std::to_string(limit) + " bytes");
   }
   auto code = text_param(params, "service_code");
   if (!code) return invalid("service_code is required");

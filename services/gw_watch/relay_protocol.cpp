@@ -20,6 +20,15 @@ Status invalid(const std::string& field, std::string_view value, const std::stri
   return {ErrorCode::kInvalidValue, "field '" + field + "': '" + std::string(value.substr(0, 80)) + "' " + rule};
 }
 
+// Fields without a syntax of their own are still bounded (the v1 limits, schemas/README.md §5).
+Status check_length(const std::string& field, const std::optional<std::string>& value, std::size_t max) {
+  if (value && value->size() > max) {
+    return {ErrorCode::kInvalidValue, "field '" + field + "': " + std::to_string(value->size()) +
+                                          " bytes is over the limit of " + std::to_string(max) + " bytes"};
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 bool valid_relay_id(std::string_view id) { return id_chars(id, kMaxRelayIdLength, false); }
@@ -64,8 +73,10 @@ std::vector<std::string> make_relay_frames(std::string_view command, std::string
 Status Hello::validate() const {
   if (!valid_relay_id(relay_id)) return invalid("relay_id", relay_id, "must be 1-24 of a-z A-Z 0-9 . _ -");
   if (area.empty() || area.size() > 64) return invalid("area", area, "must be a grid id or a town id");
-  return Status::Ok();
+  return check_length("software", software, v1::kMaxShortTextBytes);
 }
+
+Status AlertDelivered::validate() const { return check_length("alert_id", alert_id, v1::kMaxShortTextBytes); }
 
 Status Alarm::validate() const {
   if (!valid_relay_key(alarm_id)) return invalid("alarm_id", alarm_id, "must be 1-30 of a-z A-Z 0-9 . _ - :");
@@ -89,7 +100,9 @@ Status RelayNeighbourAck::validate() const {
     return {ErrorCode::kMissingField, "missing required field 'alert_id' (or both 'incident_id' and 'household')"};
   }
   if (at_ms <= 0) return invalid("at_ms", std::to_string(at_ms), "must be > 0 (Unix ms)");
-  return Status::Ok();
+  if (auto s = check_length("alert_id", alert_id, v1::kMaxShortTextBytes); !s.ok()) return s;
+  if (auto s = check_length("incident_id", incident_id, v1::kMaxLabelBytes); !s.ok()) return s;
+  return check_length("household", household, v1::kMaxLabelBytes);
 }
 
 }  // namespace liandong::watch

@@ -139,6 +139,7 @@ struct AlertDelivered {
   void fields(V& v) {
     v.required("alert_id", alert_id);
   }
+  Status validate() const;
 };
 
 // NEIGHBOUR_ACK from a relay (not v1::NeighbourAck, which goes gateway -> router).
