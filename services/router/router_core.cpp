@@ -1,7 +1,9 @@
 #include "services/router/router_core.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
+#include <iterator>
 
 #include "core/codec.hpp"
 #include "services/router/router_events.hpp"
@@ -19,6 +21,21 @@ std::pair<int, int> merge_cell(const GeoPoint& p) {
 std::optional<GeoPoint> to_point(const std::optional<v1::Location>& l) {
   if (!l) return std::nullopt;
   return GeoPoint{l->lat, l->lon};
+}
+
+// The event types a timeline line can have; a line keeps its type as an index into this table.
+constexpr std::string_view kLineTypes[] = {
+    event_type::kReported,      event_type::kLinked,          event_type::kUnlinked,
+    event_type::kIncidentStatus, event_type::kTransferred,    event_type::kDispatched,
+    event_type::kAccepted,      event_type::kDeclined,        event_type::kEscalated,
+    event_type::kOrderStatus,   event_type::kOrderClosed,     event_type::kNeighboursAlerted,
+    event_type::kNeighbourAcknowledged, event_type::kNeighboursUnanswered, event_type::kOrderDeadline,
+    event_type::kOrderOverdue};
+
+std::uint8_t line_type(std::string_view type) {
+  const auto it = std::find(std::begin(kLineTypes), std::end(kLineTypes), type);
+  assert(it != std::end(kLineTypes));  // apply() only writes lines for the types it knows
+  return static_cast<std::uint8_t>(it - std::begin(kLineTypes));
 }
 
 std::string seconds_text(Millis ms) {
@@ -137,7 +154,55 @@ template void RouterCore::record(Decision&, std::string_view, const std::string&
 template void RouterCore::record(Decision&, std::string_view, const std::string&, const OrderOverdue&);
 
 void RouterCore::timeline(Incident& incident, std::int64_t at_ms, std::string_view type, std::string text) {
-  incident.timeline.push_back({at_ms, std::string(type), std::move(text)});
+  incident.timeline.push_back({at_ms, 0, nullptr, std::move(text), line_type(type)});
+}
+
+void RouterCore::order_line(Incident& incident, std::int64_t at_ms, std::string_view type, const Order& order,
+                            std::string detail, std::int64_t number) {
+  incident.timeline.push_back({at_ms, number, &order, std::move(detail), line_type(type)});
+}
+
+v1::TimelineEntry RouterCore::render(const Incident& inc, const TimelineLine& line) const {
+  const std::string_view type = kLineTypes[line.type];
+  v1::TimelineEntry e{line.at_ms, std::string(type), {}};
+  if (type == event_type::kReported) {
+    // `detail` is what a later event may change on the incident: its source then, and the
+    // triage reason after a NUL when it had one.
+    const auto nul = line.detail.find('\0');
+    const std::string source = line.detail.substr(0, nul);
+    e.text = "reported by " + inc.reporter + " via " + source + ": " + inc.category + " P" + std::to_string(inc.priority) +
+             (inc.grid ? " in grid " + *inc.grid : std::string(" (no grid)")) +
+             (inc.location_note ? " — " + *inc.location_note : "") +
+             (inc.unverified ? std::string(" — unverified caller (not confirmed by the household registry)") : "") +
+             (nul != std::string::npos ? " — manual triage: " + line.detail.substr(nul + 1) : "");
+    return e;
+  }
+  if (line.order == nullptr) {
+    e.text = line.detail;
+    return e;
+  }
+  const Order& o = *line.order;
+  if (type == event_type::kDispatched) {
+    e.text = "order " + o.id + " to " + o.unit + (o.rung > 0 ? " (escalation rung " + std::to_string(o.rung) + ")" : "") +
+             ": " + o.reason;
+  } else if (type == event_type::kAccepted) {
+    e.text = o.unit + " accepted order " + o.id;
+  } else if (type == event_type::kDeclined) {
+    e.text = o.unit + " declined order " + o.id + ": " + line.detail;
+  } else if (type == event_type::kEscalated) {
+    e.text = "order " + o.id + " to " + o.unit + " escalated: " + line.detail;
+  } else if (type == event_type::kOrderClosed) {
+    e.text = "order " + o.id + " to " + o.unit + " withdrawn: " + line.detail;
+  } else if (type == event_type::kOrderStatus) {
+    e.text = o.unit + ": " + line.detail;
+  } else if (type == event_type::kOrderDeadline) {
+    e.text = "order " + o.id + " to " + o.unit + ": '" + line.detail + "' deadline " +
+             deployment_.calendar.local_text(line.number);
+  } else if (type == event_type::kOrderOverdue) {
+    e.text = "order " + o.id + " to " + o.unit + " is overdue: '" + line.detail + "' deadline " +
+             deployment_.calendar.local_text(line.number) + " passed; the duty supervisor is told";
+  }
+  return e;
 }
 
 namespace {
@@ -169,7 +234,7 @@ void refresh_state(Incident& inc, const std::map<std::string, Order>& orders, co
 }
 }  // namespace
 
-void RouterCore::apply(std::string_view type, const std::string& body, std::int64_t at_ms) {
+void RouterCore::apply(std::string_view type, std::string_view body, std::int64_t at_ms) {
   if (type == event_type::kReported) {
     auto ev = decode_body<IncidentReported>(body);
     if (!ev.ok()) return;
@@ -186,7 +251,6 @@ void RouterCore::apply(std::string_view type, const std::string& body, std::int6
     inc.location_note = ev->location_note;
     inc.household = ev->household;
     inc.address = ev->address;
-    inc.caller = ev->caller;
     inc.text = ev->text;
     inc.triage_reason = ev->triage_reason;
     inc.merged_into = ev->merged_into;
@@ -194,20 +258,23 @@ void RouterCore::apply(std::string_view type, const std::string& body, std::int6
     inc.reported_at_ms = ev->reported_at_ms;
     inc.report_ids.push_back(ev->report_id);
     inc.state = ev->merged_into ? "merged" : "reported";
-    incident_of_report_[ev->source + "/" + ev->report_id] = inc.id;
+    incident_of_report_[ev->source + "/" + ev->report_id] = &inc;
     if (!inc.merged_into) index_for_merge(inc);
-    timeline(inc, at_ms, type,
-             "reported by " + ev->reporter + " via " + ev->source + ": " + ev->category + " P" +
-                 std::to_string(ev->priority) + (ev->grid ? " in grid " + *ev->grid : std::string(" (no grid)")) +
-                 (ev->location_note ? " — " + *ev->location_note : "") +
-                 (inc.unverified ? std::string(" — unverified caller (not confirmed by the household registry)") : "") +
-                 (ev->triage_reason ? " — manual triage: " + *ev->triage_reason : ""));
+    // The text is made by render() from the incident; only what may change later is kept.
+    std::string detail = ev->source;
+    if (ev->triage_reason) {
+      detail.push_back('\0');
+      detail += *ev->triage_reason;
+    }
+    timeline(inc, at_ms, type, std::move(detail));
     return;
   }
   if (type == event_type::kLinked) {
     auto ev = decode_body<IncidentLinked>(body);
-    if (!ev.ok() || !incidents_.contains(ev->incident_id)) return;
-    Incident& inc = incidents_[ev->incident_id];
+    if (!ev.ok()) return;
+    auto found = incidents_.find(ev->incident_id);
+    if (found == incidents_.end()) return;
+    Incident& inc = found->second;
     inc.merged_into = ev->into;
     inc.state = "merged";
     if (auto it = incidents_.find(ev->into); it != incidents_.end()) {
@@ -219,8 +286,10 @@ void RouterCore::apply(std::string_view type, const std::string& body, std::int6
   }
   if (type == event_type::kUnlinked) {
     auto ev = decode_body<IncidentUnlinked>(body);
-    if (!ev.ok() || !incidents_.contains(ev->incident_id)) return;
-    Incident& inc = incidents_[ev->incident_id];
+    if (!ev.ok()) return;
+    auto found = incidents_.find(ev->incident_id);
+    if (found == incidents_.end()) return;
+    Incident& inc = found->second;
     if (inc.merged_into) {
       if (auto it = incidents_.find(*inc.merged_into); it != incidents_.end()) {
         std::erase(it->second.linked, inc.id);
@@ -236,8 +305,10 @@ void RouterCore::apply(std::string_view type, const std::string& body, std::int6
   }
   if (type == event_type::kDispatched) {
     auto ev = decode_body<OrderDispatched>(body);
-    if (!ev.ok() || !incidents_.contains(ev->incident_id)) return;
-    Incident& inc = incidents_[ev->incident_id];
+    if (!ev.ok()) return;
+    auto found = incidents_.find(ev->incident_id);
+    if (found == incidents_.end()) return;
+    Incident& inc = found->second;
     Order& o = orders_[ev->order_id];
     o.id = ev->order_id;
     o.incident_id = ev->incident_id;
@@ -250,40 +321,38 @@ void RouterCore::apply(std::string_view type, const std::string& body, std::int6
     o.awaiting_ack = true;
     o.open = true;
     inc.order_ids.push_back(o.id);
-    inc.tried_units.insert(o.unit);
-    ++inc.next_order;
     if (ev->chain < 0 && !inc.triage_reason) inc.triage_reason = ev->reason;
     if (inc.state == "reported" || inc.state == "transferred") inc.state = ev->state;
-    deadlines_.push({o.ack_deadline_ms, o.id});
-    timeline(inc, at_ms, type,
-             "order " + o.id + " to " + o.unit + (o.rung > 0 ? " (escalation rung " + std::to_string(o.rung) + ")" : "") +
-                 ": " + o.reason);
+    if (!replaying_) deadlines_.push({o.ack_deadline_ms, o.id});
+    order_line(inc, at_ms, type, o);
     return;
   }
   if (type == event_type::kAccepted || type == event_type::kDeclined || type == event_type::kEscalated ||
       type == event_type::kOrderClosed) {
     auto ev = decode_body<OrderChanged>(body);
-    if (!ev.ok() || !orders_.contains(ev->order_id)) return;
-    Order& o = orders_[ev->order_id];
+    if (!ev.ok()) return;
+    auto found = orders_.find(ev->order_id);
+    if (found == orders_.end()) return;
+    Order& o = found->second;
     Incident& inc = incidents_[o.incident_id];
     const Workflow& wf = workflow(inc.source);
     o.awaiting_ack = false;
     if (type == event_type::kAccepted) {
       o.state = wf.accepted;
       disarm_on_enter(o, wf);
-      timeline(inc, at_ms, type, o.unit + " accepted order " + o.id);
+      order_line(inc, at_ms, type, o);
     } else if (type == event_type::kDeclined) {
       o.state = "declined";
       o.open = false;
-      timeline(inc, at_ms, type, o.unit + " declined order " + o.id + ": " + ev->reason);
+      order_line(inc, at_ms, type, o, std::move(ev->reason));
     } else if (type == event_type::kEscalated) {
       o.state = "escalated";
       o.open = false;
-      timeline(inc, at_ms, type, "order " + o.id + " to " + o.unit + " escalated: " + ev->reason);
+      order_line(inc, at_ms, type, o, std::move(ev->reason));
     } else {
       o.state = "withdrawn";
       o.open = false;
-      timeline(inc, at_ms, type, "order " + o.id + " to " + o.unit + " withdrawn: " + ev->reason);
+      order_line(inc, at_ms, type, o, std::move(ev->reason));
     }
     if (!o.open) o.timers.clear();
     refresh_state(inc, orders_, wf);
@@ -291,8 +360,10 @@ void RouterCore::apply(std::string_view type, const std::string& body, std::int6
   }
   if (type == event_type::kOrderStatus) {
     auto ev = decode_body<OrderStatusChanged>(body);
-    if (!ev.ok() || !orders_.contains(ev->order_id)) return;
-    Order& o = orders_[ev->order_id];
+    if (!ev.ok()) return;
+    auto found = orders_.find(ev->order_id);
+    if (found == orders_.end()) return;
+    Order& o = found->second;
     Incident& inc = incidents_[o.incident_id];
     const Workflow& wf = workflow(inc.source);
     o.state = ev->state;
@@ -300,14 +371,16 @@ void RouterCore::apply(std::string_view type, const std::string& body, std::int6
     if (ev->state == wf.closed) o.open = false;
     disarm_on_enter(o, wf);
     inc.seen_requests.insert(ev->update_id);
-    timeline(inc, at_ms, type, o.unit + ": " + ev->state + (ev->note ? " (" + *ev->note + ")" : ""));
+    order_line(inc, at_ms, type, o, ev->state + (ev->note ? " (" + *ev->note + ")" : ""));
     refresh_state(inc, orders_, wf);
     return;
   }
   if (type == event_type::kIncidentStatus) {
     auto ev = decode_body<IncidentStatusChanged>(body);
-    if (!ev.ok() || !incidents_.contains(ev->incident_id)) return;
-    Incident& inc = incidents_[ev->incident_id];
+    if (!ev.ok()) return;
+    auto found = incidents_.find(ev->incident_id);
+    if (found == incidents_.end()) return;
+    Incident& inc = found->second;
     inc.state = ev->state;
     inc.seen_requests.insert(ev->update_id);
     timeline(inc, at_ms, type, "incident " + ev->state + " by " + ev->by + (ev->note ? " (" + *ev->note + ")" : ""));
@@ -315,12 +388,14 @@ void RouterCore::apply(std::string_view type, const std::string& body, std::int6
   }
   if (type == event_type::kTransferred) {
     auto ev = decode_body<IncidentTransferred>(body);
-    if (!ev.ok() || !incidents_.contains(ev->incident_id)) return;
-    Incident& inc = incidents_[ev->incident_id];
+    if (!ev.ok()) return;
+    auto found = incidents_.find(ev->incident_id);
+    if (found == incidents_.end()) return;
+    Incident& inc = found->second;
     inc.source = ev->to;
     inc.state = "transferred";
     inc.triage_reason.reset();
-    inc.tried_units.clear();  // the new platform's units start afresh
+    inc.tried_from = inc.order_ids.size();  // the new platform's units start afresh
     inc.seen_requests.insert(ev->transfer_id);
     timeline(inc, at_ms, type,
              "transferred from " + ev->from + " to " + ev->to + " by " + ev->by + (ev->reason ? ": " + *ev->reason : ""));
@@ -331,8 +406,31 @@ void RouterCore::apply(std::string_view type, const std::string& body, std::int6
 }
 
 Status RouterCore::apply_stored(const v1::StoredEvent& event) {
-  apply(event.type, event.body.bytes, event.at_ms);
+  return apply_stored(event.type, event.body.bytes, event.at_ms);
+}
+
+Status RouterCore::apply_stored(std::string_view type, std::string_view body, std::int64_t at_ms) {
+  replaying_ = true;
+  deadlines_stale_ = true;
+  apply(type, body, at_ms);
+  replaying_ = false;
   return Status::Ok();
+}
+
+void RouterCore::rebuild_deadlines() {
+  // Only live entries: the queues' consumers skip stale ones anyway, so this is the same schedule.
+  std::vector<Deadline> acks;
+  std::vector<TimerDue> timers;
+  for (const auto& [id, o] : orders_) {
+    if (o.awaiting_ack) acks.emplace_back(o.ack_deadline_ms, id);
+    if (!o.open) continue;
+    for (const auto& [name, armed] : o.timers) {
+      if (!armed.overdue) timers.emplace_back(armed.deadline_ms, id, name);
+    }
+  }
+  deadlines_ = decltype(deadlines_)(std::greater<>(), std::move(acks));
+  timer_deadlines_ = decltype(timer_deadlines_)(std::greater<>(), std::move(timers));
+  deadlines_stale_ = false;
 }
 
 // ---- merging ----
@@ -418,6 +516,14 @@ std::optional<std::string> RouterCore::find_merge_target(const IncidentReported&
 
 // ---- routing ----
 
+std::set<std::string> RouterCore::tried_units(const Incident& incident) const {
+  std::set<std::string> tried;
+  for (std::size_t i = incident.tried_from; i < incident.order_ids.size(); ++i) {
+    tried.insert(orders_.at(incident.order_ids[i]).unit);
+  }
+  return tried;
+}
+
 std::vector<std::string> RouterCore::ladder_of(const Incident& incident, std::int64_t chain) const {
   if (chain >= 0) {
     if (const RoutingRule* rule = find_rule(deployment_, incident.category, incident.source, incident.priority)) {
@@ -484,7 +590,8 @@ void RouterCore::route(Decision& d, Incident& incident) {
     const auto& target = rule->targets[t];
     auto first = resolve_target(deployment_, target.unit, incident.grid, incident.source);
     const auto chain = static_cast<std::int64_t>(t);
-    if (!first.unit.empty() && !incident.tried_units.contains(first.unit)) {
+    const auto tried = tried_units(incident);  // again for each target: the one before may have ordered
+    if (!first.unit.empty() && !tried.contains(first.unit)) {
       dispatch(d, incident, first.unit, chain, 0, target.ack_deadline_ms, "rule '" + rule->name + "': " + first.reason);
       continue;
     }
@@ -492,7 +599,7 @@ void RouterCore::route(Decision& d, Incident& incident) {
     // The first choice does not exist for this incident: start up the ladder at once.
     bool sent = false;
     for (std::size_t r = 0; r < target.ladder.size() && !sent; ++r) {
-      auto next = resolve_rung(deployment_, target.ladder[r], incident.source, where, incident.tried_units,
+      auto next = resolve_rung(deployment_, target.ladder[r], incident.source, where, tried,
                                agency_of_target(target.unit));
       if (next.unit.empty()) continue;
       dispatch(d, incident, next.unit, chain, static_cast<std::int64_t>(r + 1), target.ladder_ack_deadline_ms,
@@ -523,7 +630,7 @@ void RouterCore::next_rung(Decision& d, Incident& inc, const Order& order, const
     const auto rung = order.rung + 1 + static_cast<std::int64_t>(k);
     const std::string step = ladder.empty() ? "command"
                                             : ladder[std::min<std::size_t>(static_cast<std::size_t>(rung - 1), ladder.size() - 1)];
-    std::set<std::string> tried = inc.tried_units;
+    std::set<std::string> tried = tried_units(inc);
     if (step == "supervisor" || step == "command") tried.clear();  // overseers may be asked again
     const Unit* previous = deployment_.unit(order.unit);
     auto next = resolve_rung(deployment_, step, inc.source, where, tried, previous ? previous->agency : "");
@@ -545,7 +652,7 @@ Decision RouterCore::on_report(const std::string& from, const std::string& messa
   if (auto known = incident_of_report_.find(report.source + "/" + report.report_id); known != incident_of_report_.end()) {
     ++counters_["duplicate_reports"];
     // To whoever asks now: a retry may come from a restarted gateway or another CLI run.
-    d.after_durable.push_back(report_ack(incidents_.at(known->second), report.report_id, true, from));
+    d.after_durable.push_back(report_ack(*known->second, report.report_id, true, from));
     return d;
   }
   (void)message_id;
@@ -828,6 +935,7 @@ Decision RouterCore::on_unreachable(const std::string& order_id) {
 }
 
 std::optional<std::int64_t> RouterCore::next_deadline() {
+  if (deadlines_stale_) rebuild_deadlines();
   while (!deadlines_.empty()) {
     const auto& [due, id] = deadlines_.top();
     auto it = orders_.find(id);
@@ -943,7 +1051,8 @@ std::optional<v1::IncidentView> RouterCore::view(const std::string& incident_id)
   constexpr std::size_t kMaxOrders = 200;
   if (v.orders.size() > kMaxOrders) v.orders.erase(v.orders.begin(), v.orders.end() - kMaxOrders);
   const std::size_t skip = inc->timeline.size() > kMaxTimeline ? inc->timeline.size() - kMaxTimeline : 0;
-  v.timeline.assign(inc->timeline.begin() + static_cast<std::ptrdiff_t>(skip), inc->timeline.end());
+  v.timeline.reserve(inc->timeline.size() - skip);
+  for (std::size_t i = skip; i < inc->timeline.size(); ++i) v.timeline.push_back(render(*inc, inc->timeline[i]));
   return v;
 }
 

@@ -11,6 +11,7 @@
 #include <queue>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -45,6 +46,9 @@ std::string unit_peer(const std::string& unit_id);
 class RouterCore {
  public:
   RouterCore(const Deployment& deployment, const Clock& clock, std::string name = "router");
+  // Timelines point into the core's own order map: a copy would point into the original's.
+  RouterCore(const RouterCore&) = delete;
+  RouterCore& operator=(const RouterCore&) = delete;
 
   Decision on_report(const std::string& from, const std::string& message_id, const v1::IncidentReport& report);
   Decision on_order_ack(const std::string& from, const std::string& message_id, const v1::OrderAck& ack);
@@ -64,7 +68,10 @@ class RouterCore {
 
   // Replay: applies one stored event. Unknown event types are skipped (written by a newer
   // version); a body that cannot be read is an error naming the sequence number.
+  // The deadline queues are not filled while replaying: they are rebuilt once from the state
+  // when first needed, so the acknowledged orders of a long log leave nothing behind.
   Status apply_stored(const v1::StoredEvent& event);
+  Status apply_stored(std::string_view type, std::string_view body, std::int64_t at_ms);
   // After replay: the orders still waiting for acceptance, to send again (same order ids).
   std::vector<Send> resend_pending() const;
   // After replay: finishes decisions a crash cut in half. A kill between the appends of one
@@ -83,15 +90,23 @@ class RouterCore {
  private:
   template <class Body>
   void record(Decision& d, std::string_view type, const std::string& incident_id, const Body& body);
-  void apply(std::string_view type, const std::string& body, std::int64_t at_ms);
+  void apply(std::string_view type, std::string_view body, std::int64_t at_ms);
   // apply() for the neighbour-watch and workflow-timer events (router_neighbours.cpp,
   // router_timers.cpp); false when `type` is not theirs.
-  bool apply_neighbour_event(std::string_view type, const std::string& body, std::int64_t at_ms);
-  bool apply_timer_event(std::string_view type, const std::string& body, std::int64_t at_ms);
+  bool apply_neighbour_event(std::string_view type, std::string_view body, std::int64_t at_ms);
+  bool apply_timer_event(std::string_view type, std::string_view body, std::int64_t at_ms);
   // An order entered `order.state`: timers that stop there are disarmed; an order that ended
   // (escalated, declined, withdrawn, closed) has none left.
   void disarm_on_enter(Order& order, const Workflow& wf);
+  // Timeline lines: a whole text, or one about an order whose text view() makes (render()).
   void timeline(Incident& incident, std::int64_t at_ms, std::string_view type, std::string text);
+  void order_line(Incident& incident, std::int64_t at_ms, std::string_view type, const Order& order,
+                  std::string detail = {}, std::int64_t number = 0);
+  v1::TimelineEntry render(const Incident& incident, const TimelineLine& line) const;
+  // Every unit ordered for the incident since it was reported or last transferred.
+  std::set<std::string> tried_units(const Incident& incident) const;
+  // Refills deadlines_ and timer_deadlines_ from the orders after a replay (see apply_stored).
+  void rebuild_deadlines();
 
   // Routing of an incident whose IncidentReported is applied: dispatch per rule, or to triage.
   void route(Decision& d, Incident& incident);
@@ -134,7 +149,7 @@ class RouterCore {
   IdGenerator ids_;
   std::map<std::string, Incident> incidents_;
   std::map<std::string, Order> orders_;
-  std::map<std::string, std::string> incident_of_report_;  // source + "/" + report id -> incident
+  std::map<std::string, const Incident*> incident_of_report_;  // source + "/" + report id -> incident
   // Merge candidates: family -> ~1 km cell -> recent incidents there. Time and place are kept in
   // the entry so most candidates are rejected without a lookup; entries older than the family's
   // window are dropped as new ones arrive, so the search stays flat as incidents accumulate.
@@ -154,6 +169,8 @@ class RouterCore {
   using Deadline = std::pair<std::int64_t, std::string>;  // wall ms, order id
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   std::map<std::string, std::uint64_t> counters_;
+  bool replaying_ = false;         // inside apply_stored()
+  bool deadlines_stale_ = false;   // events were replayed since the deadline queues were filled
 };
 
 }  // namespace liandong::router

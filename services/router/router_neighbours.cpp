@@ -76,16 +76,16 @@ void RouterCore::tick_neighbours(Decision& d, std::int64_t now) {
   }
 }
 
-bool RouterCore::apply_neighbour_event(std::string_view type, const std::string& body, std::int64_t at_ms) {
+bool RouterCore::apply_neighbour_event(std::string_view type, std::string_view body, std::int64_t at_ms) {
   if (type == event_type::kNeighboursAlerted) {
     auto ev = decode_body<NeighboursAlerted>(body);
     if (!ev.ok() || !incidents_.contains(ev->incident_id)) return true;
     Incident& inc = incidents_[ev->incident_id];
-    NeighbourAlert alert;
-    alert.household = ev->household;
-    alert.neighbours = ev->neighbours;
-    alert.ack_deadline_ms = ev->ack_deadline_ms;
-    alert.min_acks = ev->min_acks;
+    auto alert = std::make_unique<NeighbourAlert>();
+    alert->household = ev->household;
+    alert->neighbours = ev->neighbours;
+    alert->ack_deadline_ms = ev->ack_deadline_ms;
+    alert->min_acks = ev->min_acks;
     inc.neighbour_alert = std::move(alert);
     neighbour_deadlines_.insert({ev->ack_deadline_ms, inc.id});
     timeline(inc, at_ms, type,

@@ -75,28 +75,28 @@ Send RouterCore::notice(const std::string& platform, const std::string& notice_i
   return {unit_peer(unit), std::string(v1::Notice::kCommand), encode_body(n), ""};
 }
 
-bool RouterCore::apply_timer_event(std::string_view type, const std::string& body, std::int64_t at_ms) {
+bool RouterCore::apply_timer_event(std::string_view type, std::string_view body, std::int64_t at_ms) {
   if (type == event_type::kOrderDeadline) {
     auto ev = decode_body<OrderDeadline>(body);
-    if (!ev.ok() || !orders_.contains(ev->order_id)) return true;
-    Order& o = orders_[ev->order_id];
+    if (!ev.ok()) return true;
+    auto found = orders_.find(ev->order_id);
+    if (found == orders_.end()) return true;
+    Order& o = found->second;
     o.timers[ev->timer] = {ev->deadline_ms, false};
-    timer_deadlines_.push({ev->deadline_ms, o.id, ev->timer});
-    timeline(incidents_[o.incident_id], at_ms, type,
-             "order " + o.id + " to " + o.unit + ": '" + ev->timer + "' deadline " +
-                 deployment_.calendar.local_text(ev->deadline_ms));
+    if (!replaying_) timer_deadlines_.push({ev->deadline_ms, o.id, ev->timer});
+    order_line(incidents_[o.incident_id], at_ms, type, o, std::move(ev->timer), ev->deadline_ms);
     return true;
   }
   if (type == event_type::kOrderOverdue) {
     auto ev = decode_body<OrderOverdue>(body);
-    if (!ev.ok() || !orders_.contains(ev->order_id)) return true;
-    Order& o = orders_[ev->order_id];
+    if (!ev.ok()) return true;
+    auto found = orders_.find(ev->order_id);
+    if (found == orders_.end()) return true;
+    Order& o = found->second;
     if (auto armed = o.timers.find(ev->timer); armed != o.timers.end() && armed->second.deadline_ms == ev->deadline_ms) {
       armed->second.overdue = true;
     }
-    timeline(incidents_[o.incident_id], at_ms, type,
-             "order " + o.id + " to " + o.unit + " is overdue: '" + ev->timer + "' deadline " +
-                 deployment_.calendar.local_text(ev->deadline_ms) + " passed; the duty supervisor is told");
+    order_line(incidents_[o.incident_id], at_ms, type, o, std::move(ev->timer), ev->deadline_ms);
     return true;
   }
   return false;

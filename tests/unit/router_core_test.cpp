@@ -542,3 +542,54 @@ TEST_CASE("a decision cut in half by a crash is completed after the replay", "[u
   REQUIRE(again.apply_stored(stored(esc.events[0], ++seq)).ok());
   CHECK(units_of(again.resume()) == std::vector<std::string>{"police.ps02"});
 }
+
+TEST_CASE("timeline lines are written when a view asks, word for word as when they were recorded", "[unit][router]") {
+  Fixture f;
+  // An unknown category goes to triage; moved to 96345 afterwards, its first line still says 110.
+  auto d = f.core.on_report("gw-110", "m", report("r1", "noise.party"));
+  const std::string id = ack_in(d).incident_id;
+  const auto triage = orders_in(d).at(0);
+  f.core.on_transfer("op", "m", v1::Transfer{"t1", id, "96345", "a city matter"});
+  auto view = f.core.view(id);
+  REQUIRE(view);
+  REQUIRE(view->timeline.size() >= 4);
+  CHECK(view->timeline[0].type == "incident.reported");
+  CHECK(view->timeline[0].text ==
+        "reported by gw-110 via 110: noise.party P2 in grid GA — manual triage: unknown category 'noise.party'");
+  CHECK(view->timeline[1].type == "order.dispatched");
+  CHECK(view->timeline[1].text ==
+        "order " + triage.order_id + " to supervisor.110: manual triage: unknown category 'noise.party'");
+  CHECK(view->timeline[2].type == "order.closed");
+  CHECK(view->timeline[2].text == "order " + triage.order_id + " to supervisor.110 withdrawn: transferred to 96345");
+  CHECK(view->timeline[3].text == "transferred from 110 to 96345 by op: a city matter");
+
+  // Declined, escalated up the ladder, accepted, on its way.
+  auto theft = f.core.on_report("gw-110", "m", report("r2", "crime.theft"));
+  const std::string theft_id = ack_in(theft).incident_id;
+  const auto first = orders_in(theft).at(0);
+  auto declined = f.core.on_order_ack("unit:police.ps01", "m", v1::OrderAck{first.order_id, "police.ps01", false, "busy"});
+  const auto second = orders_in(declined).at(0);
+  f.core.on_order_ack("unit:police.ps02", "m", v1::OrderAck{second.order_id, "police.ps02", true, std::nullopt});
+  v1::StatusUpdate u;
+  u.update_id = "u1";
+  u.incident_id = theft_id;
+  u.order_id = second.order_id;
+  u.unit = "police.ps02";
+  u.state = "en_route";
+  u.note = "5 min";
+  u.at_ms = 1;
+  f.core.on_status("unit:police.ps02", "m", u);
+  view = f.core.view(theft_id);
+  REQUIRE(view);
+  std::vector<std::string> texts;
+  for (const auto& line : view->timeline) texts.push_back(line.text);
+  REQUIRE(texts.size() == 7);
+  CHECK(texts[0] == "reported by gw-110 via 110: crime.theft P3 in grid GA");
+  CHECK_THAT(texts[1], Catch::StartsWith("order " + first.order_id + " to police.ps01: rule 'police by default on 110': "));
+  CHECK(texts[2] == "police.ps01 declined order " + first.order_id + ": busy");
+  CHECK(texts[3] == "order " + first.order_id + " to police.ps01 escalated: declined: busy");
+  CHECK_THAT(texts[4], Catch::StartsWith("order " + second.order_id +
+                                         " to police.ps02 (escalation rung 1): escalated from police.ps01 (declined: busy): "));
+  CHECK(texts[5] == "police.ps02 accepted order " + second.order_id);
+  CHECK(texts[6] == "police.ps02: en_route (5 min)");
+}

@@ -5,6 +5,7 @@
 // loader's reading (and refusing) of timers, the calendar, neighbour and merge settings.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -296,4 +297,32 @@ TEST_CASE("bad timer and calendar values are refused naming the file and key", "
   CHECK_THAT(load_with("[\"14:00\", \"17:30\"]", "[\"11:00\", \"17:30\"]"), Catch::Contains("calendar.working_hours"));
   CHECK_THAT(load_with("min_acks = 1", "min_acks = 0"), Catch::Contains("workflow.watch.neighbours.min_acks"));
   CHECK(load_with("holidays = []", "holidays = [\"2026-10-01\"]").empty());
+}
+
+TEST_CASE("a router restarted before a deadline records it overdue at the deadline", "[unit][router][timers]") {
+  WorkOrder w;
+  // The replay leaves the deadline queues empty and they are rebuilt from the orders at the
+  // first tick: the restarted router must fire exactly what the first one would have.
+  RouterCore restarted(zhuji_deployment(), w.clock);
+  w.log.replay_into(restarted);
+  CHECK(restarted.on_tick().empty());
+  w.clock.advance(local(kFriday + 6, 10) - w.clock.wall_ms());
+  const Decision late = restarted.on_tick();
+  REQUIRE(event_types(late) == std::vector<std::string>{"order.overdue"});
+  CHECK(events_of<OrderOverdue>(late, "order.overdue").at(0).timer == "response");
+  CHECK(restarted.on_tick().empty());
+  CHECK(event_types(w.core.on_tick()) == std::vector<std::string>{"order.overdue"});
+  CHECK(encode_body(*restarted.view(w.incident)) == encode_body(*w.core.view(w.incident)));
+
+  // Timer lines are written from the order and the event when the view asks.
+  const auto view = restarted.view(w.incident);
+  REQUIRE(view);
+  std::vector<std::string> lines;
+  for (const auto& t : view->timeline) {
+    if (t.type == "order.deadline" || t.type == "order.overdue") lines.push_back(t.text);
+  }
+  const std::string order = "order " + w.order + " to mediation.labour";
+  CHECK(std::find(lines.begin(), lines.end(), order + ": 'response' deadline 2026-03-12 10:00 +08:00") != lines.end());
+  CHECK(lines.back() ==
+        order + " is overdue: 'response' deadline 2026-03-12 10:00 +08:00 passed; the duty supervisor is told");
 }
