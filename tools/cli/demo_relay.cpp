@@ -79,6 +79,9 @@ void DemoRelay::pump() {
     }
     alarm.pressed_at_ms = wall;
     sent_[alarm.alarm_id] = {p.queued, p.step.neighbour_acks, p.step.household.value_or(""), std::move(p.on_incident)};
+    // Counted now, not at ALARM_ACK: the neighbour alerts may arrive before the acknowledgement
+    // (it waits for the incident id, the alerts come from the log).
+    if (p.step.household) acks_wanted_[*p.step.household] += p.step.neighbour_acks;
     send(watch::Alarm::kCommand, encode_body(alarm));
   }
   for (int i = 0; i < 100; ++i) {
@@ -130,7 +133,6 @@ void DemoRelay::handle(const std::vector<std::string>& frames) {
       std::lock_guard lock(mutex_);
       sent_by_report_.try_emplace(ack->report_id, it->second.queued);
     }
-    if (!it->second.household.empty()) acks_wanted_[it->second.household] += it->second.neighbour_acks;
     if (it->second.on_incident && ack->incident_id) it->second.on_incident(*ack->incident_id);
     sent_.erase(it);  // a repeated ALARM_ACK changes nothing
     return;
