@@ -50,7 +50,10 @@ Status Stack::start_broker(const std::string& binary) {
   if (!std::filesystem::exists(binary)) return {ErrorCode::kConfig, "no broker binary at '" + binary + "'"};
   const std::string ready = dir_ + "/broker.ready";
   processes_["broker"] = std::make_unique<testing::ChildProcess>(testing::ChildProcess::start(
-      {binary, "--endpoint", "tcp://127.0.0.1:0", "--ready-file", ready}, log_file("broker")));
+      // Ceilings of the bus itself: no CurveZMQ (docs/performance.md gives its cost) and no per-peer
+      // rate limits, which would cap the offered load rather than measure it.
+      {binary, "--endpoint", "tcp://127.0.0.1:0", "--ready-file", ready, "--insecure-plain", "--no-rate-limits"},
+      log_file("broker")));
   order_.push_back("broker");
   return wait_ready("broker", ready, &endpoint_);
 }

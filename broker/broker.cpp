@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "broker/access_policy.hpp"
 #include "core/codec.hpp"
 #include "core/envelope.hpp"
 
@@ -11,6 +12,8 @@ namespace liandong::broker {
 
 namespace {
 constexpr int kBadInputLogLinesPerSecond = 20;
+// Answers to the broker's own AUDIT_EVENTs come back addressed to it under this reserved name.
+constexpr std::string_view kBrokerPeerName = "broker";
 
 std::string printable_id(const std::string& raw) {
   // Routing ids are 5 bytes unless a ZMTP/1.0 peer chose its own, which may be long junk.
@@ -31,10 +34,13 @@ Broker::Broker(BrokerConfig config, const Clock& clock, FrameSink& sink)
       sink_(sink),
       ids_(clock),
       started_at_(clock.monotonic_ms()),
-      next_heartbeat_at_(started_at_ + config_.heartbeat_ms) {
+      next_heartbeat_at_(started_at_ + config_.heartbeat_ms),
+      rate_limiter_(config_.rate_limits, config_.rate_limits_enabled),
+      security_(clock) {
   // Present from the start so `liandong stats` shows zeros rather than missing rows.
   for (const char* name : {"messages_in", "messages_out", "forwarded", "registrations", "replaced_registrations",
-                           "disconnects", "peers_expired", "peers_unreachable", "heartbeats_out"}) {
+                           "disconnects", "peers_expired", "peers_unreachable", "heartbeats_out", "refused_forbidden",
+                           "refused_busy", "keys_refused", "sessions_dropped"}) {
     counters_[name] = 0;
   }
 }
@@ -76,7 +82,8 @@ void Broker::send_error(const std::string& routing_id, ErrorCode code, const std
   send_own(routing_id, v1::make_error(code, message, reply_to, command));
 }
 
-void Broker::on_message(const std::string& routing_id, std::vector<zmq::message_t>& frames) {
+void Broker::on_message(const std::string& routing_id, std::vector<zmq::message_t>& frames,
+                        const std::string& key_label) {
   count("messages_in");
   const auto max_frame = static_cast<std::size_t>(config_.max_frame_bytes);
   Status status = check_envelope(frames, max_frame);
@@ -98,7 +105,11 @@ void Broker::on_message(const std::string& routing_id, std::vector<zmq::message_
   const auto destination = frame_view(frames[kPeerFrame]);
 
   if (destination.empty()) {
-    handle_own_command(routing_id, command, message_id, frames[kBodyFrame]);
+    if (command == v1::Register::kCommand) {
+      handle_register(routing_id, message_id, frames[kBodyFrame], key_label);
+      return;
+    }
+    handle_own_command(routing_id, command, message_id);
     return;
   }
   if (command == v1::Register::kCommand || command == v1::Heartbeat::kCommand ||
@@ -114,7 +125,54 @@ void Broker::on_message(const std::string& routing_id, std::vector<zmq::message_
     return;
   }
   peers_.touch(routing_id, clock_.monotonic_ms());
+  if (!admit(routing_id, *sender, command, message_id)) return;
+  if (destination == kBrokerPeerName) {
+    handle_to_broker(command, frames[kBodyFrame]);
+    return;
+  }
   forward(routing_id, *sender, frames);
+}
+
+bool Broker::admit(const std::string& routing_id, const Peer& sender, const std::string& command,
+                   const std::string& message_id) {
+  if (authenticating() && !role_may_send(sender.role, command)) {
+    count("refused_forbidden");
+    const std::string why = "role '" + sender.role + "' may not send " + command + "; it may send " +
+                            commands_of_role(sender.role);
+    security_.record(v1::security_event::kRefused,
+                     {sender.name, sender.role, sender.key_label, command, message_id, why, 0});
+    send_error(routing_id, ErrorCode::kForbidden, why, message_id, command);
+    return false;
+  }
+  if (!rate_limiter_.admit(routing_id, sender.role, clock_.monotonic_ms())) {
+    count("refused_busy");
+    const RateLimit limit = rate_limiter_.limit_of(sender.role);
+    const std::string why = "'" + sender.name + "' is over its rate limit (" +
+                            std::to_string(static_cast<long long>(limit.per_second)) + " messages/s, burst " +
+                            std::to_string(static_cast<long long>(limit.burst)) + " for role " + sender.role +
+                            "); slow down and retry";
+    security_.record(v1::security_event::kRateLimited,
+                     {sender.name, sender.role, sender.key_label, std::nullopt, std::nullopt, why, 0});
+    // Not through send_error: its log line would itself be a flood; the event above is folded.
+    ++errors_[ErrorCode::kBusy];
+    send_own(routing_id, v1::make_error(ErrorCode::kBusy, why, message_id, command));
+    return false;
+  }
+  return true;
+}
+
+void Broker::handle_to_broker(const std::string& command, const zmq::message_t& body) {
+  if (command == v1::AuditAck::kCommand) {
+    if (auto ack = decode_body<v1::AuditAck>(frame_view(body)); ack.ok()) security_.acknowledged(ack->event_id);
+    return;
+  }
+  // Errors about its own events (the audit service refusing one) are logged; nothing else is
+  // addressed to the broker by name.
+  if (command == v1::Error::kCommand) {
+    if (auto err = decode_body<v1::Error>(frame_view(body)); err.ok() && may_log_bad_input()) {
+      spdlog::warn("error about a security event: {} {}", err->name, err->message);
+    }
+  }
 }
 
 void Broker::forward(const std::string& routing_id, const Peer& sender, std::vector<zmq::message_t>& frames) {
@@ -150,11 +208,7 @@ void Broker::forward(const std::string& routing_id, const Peer& sender, std::vec
 }
 
 void Broker::handle_own_command(const std::string& routing_id, const std::string& command,
-                                const std::string& message_id, const zmq::message_t& body) {
-  if (command == v1::Register::kCommand) {
-    handle_register(routing_id, message_id, body);
-    return;
-  }
+                                const std::string& message_id) {
   const Peer* peer = peers_.by_routing_id(routing_id);
   if (peer == nullptr) {
     send_error(routing_id, ErrorCode::kNotRegistered, "send REGISTER before sending " + command, message_id, command);
@@ -164,11 +218,18 @@ void Broker::handle_own_command(const std::string& routing_id, const std::string
   if (command == v1::Heartbeat::kCommand) return;
   if (command == v1::Disconnect::kCommand) {
     spdlog::info("peer '{}' ({}) disconnected", peer->name, peer->role);
+    rate_limiter_.forget(routing_id);
     peers_.remove_by_routing_id(routing_id);
     count("disconnects");
     return;
   }
   if (command == v1::Stats::kCommand) {
+    if (!rate_limiter_.admit(routing_id, peer->role, clock_.monotonic_ms())) {
+      count("refused_busy");
+      send_own(routing_id, v1::make_error(ErrorCode::kBusy, "over the rate limit; ask for STATS less often",
+                                          message_id, command));
+      return;
+    }
     send_own(routing_id, stats());
     return;
   }
@@ -178,8 +239,17 @@ void Broker::handle_own_command(const std::string& routing_id, const std::string
              message_id, command);
 }
 
+void Broker::refuse_register(const std::string& routing_id, const std::string& message_id, const std::string& name,
+                             const std::string& role, const std::string& key_label, const std::string& why) {
+  count("refused_forbidden");
+  security_.record(v1::security_event::kRefused,
+                   {name, role, key_label.empty() ? std::nullopt : std::optional<std::string>(key_label),
+                    std::string(v1::Register::kCommand), message_id, why, 0});
+  send_error(routing_id, ErrorCode::kForbidden, "REGISTER refused: " + why, message_id, "REGISTER");
+}
+
 void Broker::handle_register(const std::string& routing_id, const std::string& message_id,
-                             const zmq::message_t& body) {
+                             const zmq::message_t& body, const std::string& key_label) {
   auto reg = decode_body<v1::Register>(frame_view(body));
   if (!reg.ok()) {
     const ErrorCode code = reg.status().code() == ErrorCode::kInvalidBody ||
@@ -190,8 +260,31 @@ void Broker::handle_register(const std::string& routing_id, const std::string& m
     send_error(routing_id, code, "REGISTER refused: " + reg.status().message(), message_id, "REGISTER");
     return;
   }
+  if (reg->name == kBrokerPeerName) {
+    send_error(routing_id, ErrorCode::kInvalidRegistration, "REGISTER refused: the name 'broker' is reserved",
+               message_id, "REGISTER");
+    return;
+  }
+  if (authenticating()) {
+    const EnrolledKey* key = key_label.empty() ? nullptr : allowlist_->find_label(key_label);
+    if (key == nullptr || key->revoked()) {
+      refuse_register(routing_id, message_id, reg->name, reg->role, key_label,
+                      "key '" + key_label + "' is not enrolled or was revoked");
+      return;
+    }
+    if (!key->allows_name(reg->name)) {
+      refuse_register(routing_id, message_id, reg->name, reg->role, key_label,
+                      "key '" + key_label + "' may register as '" + key->names + "', not as '" + reg->name + "'");
+      return;
+    }
+    if (key->role != reg->role) {
+      refuse_register(routing_id, message_id, reg->name, reg->role, key_label,
+                      "key '" + key_label + "' is enrolled for role '" + key->role + "', not '" + reg->role + "'");
+      return;
+    }
+  }
   const Millis now = clock_.monotonic_ms();
-  auto outcome = peers_.register_peer(reg->name, reg->role, routing_id, now);
+  auto outcome = peers_.register_peer(reg->name, reg->role, routing_id, now, key_label);
   count("registrations");
   if (outcome.replaced_routing_id) {
     count("replaced_registrations");
@@ -200,7 +293,8 @@ void Broker::handle_register(const std::string& routing_id, const std::string& m
     bye.reason = "name '" + reg->name + "' was registered by a newer connection";
     send_own(*outcome.replaced_routing_id, bye);
   } else {
-    spdlog::info("peer '{}' registered as {}", reg->name, reg->role);
+    spdlog::info("peer '{}' registered as {}{}", reg->name, reg->role,
+                 key_label.empty() ? std::string() : " with key '" + key_label + "'");
   }
   v1::Registered ok;
   ok.name = reg->name;
@@ -214,6 +308,7 @@ void Broker::on_tick() {
   const Millis now = clock_.monotonic_ms();
   for (const Peer& peer : peers_.expire(now, config_.max_silence_ms())) {
     count("peers_expired");
+    rate_limiter_.forget(peer.routing_id);
     spdlog::warn("peer '{}' ({}) silent for {} ms; dropped", peer.name, peer.role, now - peer.last_seen);
   }
   if (now >= next_heartbeat_at_) {
@@ -225,11 +320,60 @@ void Broker::on_tick() {
       if (outcome == SendOutcome::kUnreachable) gone.push_back(name);
     }
     for (const auto& name : gone) {
-      peers_.remove_by_name(name);
+      if (auto peer = peers_.remove_by_name(name)) rate_limiter_.forget(peer->routing_id);
       count("peers_unreachable");
       spdlog::info("peer '{}' is no longer connected; dropped", name);
     }
   }
+  send_security_events();
+}
+
+void Broker::send_security_events() {
+  const Peer* audit = peers_.by_name("audit");
+  if (audit == nullptr || audit->role != "audit") return;  // kept until the audit service is back
+  const std::string audit_routing_id = audit->routing_id;
+  for (const auto& event : security_.due()) {
+    auto frames = make_frames(v1::AuditEvent::kCommand, kBrokerPeerName, event.event_id, encode_body(event));
+    deliver(audit_routing_id, frames);
+  }
+}
+
+void Broker::set_allowlist(KeyAllowlist allowlist) {
+  allowlist_ = std::move(allowlist);
+  std::vector<Peer> revoked;
+  for (const auto& [name, peer] : peers_.peers()) {
+    const EnrolledKey* key = allowlist_->find_label(peer.key_label);
+    if (key == nullptr || key->revoked()) revoked.push_back(peer);
+  }
+  for (const Peer& peer : revoked) drop_session(peer, "its key '" + peer.key_label + "' was revoked");
+}
+
+void Broker::drop_session(const Peer& peer, const std::string& why) {
+  count("sessions_dropped");
+  spdlog::warn("dropping peer '{}' ({}): {}", peer.name, peer.role, why);
+  security_.record(v1::security_event::kSessionDropped,
+                   {peer.name, peer.role, peer.key_label, std::nullopt, std::nullopt, why, 0});
+  v1::Disconnect bye;
+  bye.reason = why;
+  send_own(peer.routing_id, bye);
+  rate_limiter_.forget(peer.routing_id);
+  peers_.remove_by_routing_id(peer.routing_id);
+}
+
+std::optional<std::string> Broker::authenticate(const std::string& public_key, const std::string& address) {
+  if (!authenticating()) return std::string();
+  if (const EnrolledKey* key = allowlist_->find_valid_key(public_key)) return key->label;
+  count("keys_refused");
+  const EnrolledKey* known = nullptr;
+  for (const auto& k : allowlist_->keys()) {
+    if (k.public_key == public_key) known = &k;
+  }
+  const std::string why = known ? "key '" + known->label + "' was revoked at " + known->revoked_at
+                                : "public key " + public_key + " is not enrolled";
+  if (may_log_bad_input()) spdlog::warn("refused a connection from {}: {}", address, why);
+  security_.record(v1::security_event::kKeyRefused,
+                   {address, std::nullopt, known ? known->label : public_key, std::nullopt, std::nullopt, why, 0});
+  return std::nullopt;
 }
 
 Millis Broker::next_tick_in() const {
@@ -242,6 +386,8 @@ v1::StatsReply Broker::stats() const {
   reply.uptime_ms = clock_.monotonic_ms() - started_at_;
   reply.counters = counters_;
   reply.counters["peers"] = peers_.size();
+  reply.counters["security_events_pending"] = security_.pending();
+  reply.counters["security_events_dropped"] = security_.dropped();
   for (const auto& [code, n] : errors_) reply.errors[std::string(error_name(code))] = n;
   std::vector<v1::PeerInfo> list;
   const Millis now = clock_.monotonic_ms();

@@ -7,11 +7,16 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "broker/broker_config.hpp"
 #include "broker/peer_table.hpp"
+#include "broker/rate_limiter.hpp"
+#include "broker/security_recorder.hpp"
+#include "core/key_allowlist.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/status.hpp"
@@ -34,7 +39,21 @@ class Broker {
   Broker(BrokerConfig config, const Clock& clock, FrameSink& sink);
 
   // One message as received from `routing_id`, without the routing-id frame. May move frames.
-  void on_message(const std::string& routing_id, std::vector<zmq::message_t>& frames);
+  // `key_label`: the enrolled key the connection authenticated with (CurveZMQ); empty in plain mode.
+  void on_message(const std::string& routing_id, std::vector<zmq::message_t>& frames,
+                  const std::string& key_label = {});
+
+  // Switches on authentication (CurveZMQ) with this allowlist, or replaces the list: peers whose
+  // key is no longer valid are told DISCONNECT and dropped at once; a REGISTER is then checked
+  // against the key's names and role, and every message against its role (access_policy.hpp).
+  void set_allowlist(KeyAllowlist allowlist);
+  bool authenticating() const { return allowlist_.has_value(); }
+  bool key_is_valid(const std::string& public_key) const {
+    return allowlist_ && allowlist_->find_valid_key(public_key) != nullptr;
+  }
+  // The ZAP decision for a connection presenting `public_key` (Z85) from `address`: the enrolled
+  // key's label, or nothing (refused, and recorded as a security event).
+  std::optional<std::string> authenticate(const std::string& public_key, const std::string& address);
   // Sends heartbeats that are due and drops silent peers. Call at least every heartbeat_ms / 2.
   void on_tick();
   // Milliseconds until on_tick() has work to do.
@@ -46,10 +65,19 @@ class Broker {
   const PeerTable& peers() const { return peers_; }
 
  private:
-  void handle_own_command(const std::string& routing_id, const std::string& command, const std::string& message_id,
-                          const zmq::message_t& body);
-  void handle_register(const std::string& routing_id, const std::string& message_id, const zmq::message_t& body);
+  void handle_own_command(const std::string& routing_id, const std::string& command, const std::string& message_id);
+  void handle_register(const std::string& routing_id, const std::string& message_id, const zmq::message_t& body,
+                       const std::string& key_label);
   void forward(const std::string& routing_id, const Peer& sender, std::vector<zmq::message_t>& frames);
+  // False (after answering the sender) when `sender` may not send `command` now: its role does
+  // not allow it, or its rate limit is spent.
+  bool admit(const std::string& routing_id, const Peer& sender, const std::string& command,
+             const std::string& message_id);
+  void refuse_register(const std::string& routing_id, const std::string& message_id, const std::string& name,
+                       const std::string& role, const std::string& key_label, const std::string& why);
+  void handle_to_broker(const std::string& command, const zmq::message_t& body);
+  void send_security_events();
+  void drop_session(const Peer& peer, const std::string& why);
   void send_error(const std::string& routing_id, ErrorCode code, const std::string& message,
                   const std::string& reply_to = {}, const std::string& command = {});
   template <class M>
@@ -66,6 +94,9 @@ class Broker {
   Millis next_heartbeat_at_;
   std::map<std::string, std::uint64_t> counters_;
   std::map<ErrorCode, std::uint64_t> errors_;
+  std::optional<KeyAllowlist> allowlist_;
+  RateLimiter rate_limiter_;
+  SecurityRecorder security_;
   // Bad input is logged at most this many lines per second so a flood cannot drown the log.
   Millis log_window_start_ = 0;
   int log_lines_in_window_ = 0;

@@ -3,7 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <tuple>
+#include <utility>
 
+#include "core/curve_keys.hpp"
+#include "core/key_allowlist.hpp"
 #include "core/sockets.hpp"
 
 namespace liandong::broker {
@@ -11,13 +15,24 @@ namespace liandong::broker {
 namespace {
 // Messages handled per poll wake-up before timers get a look; keeps heartbeats on time under load.
 constexpr int kMessagesPerWake = 1000;
+constexpr Millis kAllowlistCheckMs = 500;
+
+// When the file was last written and its size; both zero when it is absent.
+std::pair<std::filesystem::file_time_type, std::uintmax_t> file_stamp(const std::filesystem::path& file) {
+  std::error_code ec;
+  const auto mtime = std::filesystem::last_write_time(file, ec);
+  if (ec) return {};
+  const auto size = std::filesystem::file_size(file, ec);
+  return {mtime, ec ? 0 : size};
+}
 }  // namespace
 
 BrokerServer::BrokerServer(BrokerConfig config, const Clock& clock)
     : config_(std::move(config)),
       context_(1),
       socket_(context_, zmq::socket_type::router),
-      broker_(config_, clock, *this) {
+      broker_(config_, clock, *this),
+      clock_(clock) {
   socket_.set(zmq::sockopt::linger, 0);
   // Sending to a routing id that has gone must fail (EHOSTUNREACH) so the sender hears
   // UNROUTABLE, rather than libzmq dropping the message silently.
@@ -25,6 +40,50 @@ BrokerServer::BrokerServer(BrokerConfig config, const Clock& clock)
   socket_.set(zmq::sockopt::maxmsgsize, config_.hard_frame_cap());
   socket_.set(zmq::sockopt::sndhwm, 100000);
   socket_.set(zmq::sockopt::rcvhwm, 100000);
+}
+
+Status BrokerServer::start_security() {
+  if (config_.insecure_plain) return Status::Ok();
+  const std::filesystem::path dir(config_.keys_dir);
+  auto key = read_secret_key(dir, kBrokerKeyLabel);
+  if (!key.ok()) return key.status().with_context("the broker's own key");
+  allowlist_file_ = KeyAllowlist::file_in(dir);
+  auto list = KeyAllowlist::load(allowlist_file_);
+  if (!list.ok()) return list.status();
+  std::tie(allowlist_mtime_, allowlist_size_) = file_stamp(allowlist_file_);
+  std::size_t valid = 0;
+  for (const auto& k : list->keys()) valid += k.revoked() ? 0 : 1;
+  spdlog::info("CurveZMQ on: {} enrolled keys valid in {}", valid, allowlist_file_.string());
+  broker_.set_allowlist(std::move(*list));
+  zap_ = std::make_unique<ZapHandler>(context_, [this](const std::string& public_key, const std::string& address) {
+    // A key enrolled a moment ago may not have been read yet: look at the file before refusing.
+    if (!broker_.key_is_valid(public_key)) reload_allowlist_if_changed();
+    return broker_.authenticate(public_key, address);
+  });
+  if (auto s = zap_->bind(); !s.ok()) return s;
+  socket_.set(zmq::sockopt::zap_domain, "liandong");
+  socket_.set(zmq::sockopt::curve_server, 1);
+  socket_.set(zmq::sockopt::curve_secretkey, key->secret_key);
+  public_key_ = key->public_key;
+  return Status::Ok();
+}
+
+void BrokerServer::reload_allowlist_if_changed() {
+  const auto [mtime, size] = file_stamp(allowlist_file_);
+  if (mtime == allowlist_mtime_ && size == allowlist_size_) return;
+  auto list = KeyAllowlist::load(allowlist_file_);
+  if (!list.ok()) {
+    if (!allowlist_error_reported_) {
+      spdlog::error("cannot re-read the allowlist; keeping the previous one: {}", list.status().message());
+      allowlist_error_reported_ = true;
+    }
+    return;
+  }
+  allowlist_error_reported_ = false;
+  allowlist_mtime_ = mtime;
+  allowlist_size_ = size;
+  spdlog::info("allowlist {} changed; re-read {} entries", allowlist_file_.string(), list->keys().size());
+  broker_.set_allowlist(std::move(*list));
 }
 
 Result<std::string> BrokerServer::bind() { return bind_endpoint(socket_, config_.endpoint); }
@@ -48,20 +107,35 @@ SendOutcome BrokerServer::send(const std::string& routing_id, std::vector<zmq::m
 
 void BrokerServer::run(const std::atomic<bool>& stop) {
   std::vector<zmq::message_t> frames;
+  std::string key_label;
   while (!stop.load()) {
-    zmq::pollitem_t item{static_cast<void*>(socket_), 0, ZMQ_POLLIN, 0};
+    zmq::pollitem_t items[] = {{static_cast<void*>(socket_), 0, ZMQ_POLLIN, 0},
+                               {zap_ ? static_cast<void*>(zap_->socket()) : nullptr, 0, ZMQ_POLLIN, 0}};
     const auto wait = std::min<Millis>(broker_.next_tick_in(), 100);  // 100 ms: notice `stop` promptly
     try {
-      zmq::poll(&item, 1, std::chrono::milliseconds(wait));
+      zmq::poll(items, zap_ ? 2 : 1, std::chrono::milliseconds(wait));
     } catch (const zmq::error_t& e) {
       if (e.num() == EINTR) continue;
       throw;
     }
+    if (zap_) zap_->handle_pending();
     for (int n = 0; n < kMessagesPerWake && receive_frames(socket_, frames); ++n) {
       if (frames.empty()) continue;
       const std::string routing_id(frame_view(frames.front()));
       frames.erase(frames.begin());
-      broker_.on_message(routing_id, frames);
+      key_label.clear();
+      if (zap_ && !frames.empty()) {
+        // The label the ZAP handler gave this connection travels with each of its messages.
+        if (const char* user = zmq_msg_gets(frames.front().handle(), "User-Id")) key_label = user;
+      }
+      broker_.on_message(routing_id, frames, key_label);
+    }
+    if (zap_) {
+      const Millis now = clock_.monotonic_ms();
+      if (now >= next_allowlist_check_) {
+        next_allowlist_check_ = now + kAllowlistCheckMs;
+        reload_allowlist_if_changed();
+      }
     }
     broker_.on_tick();
   }

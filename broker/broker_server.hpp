@@ -5,9 +5,12 @@
 #include <zmq.hpp>
 
 #include <atomic>
+#include <filesystem>
+#include <memory>
 #include <string>
 
 #include "broker/broker.hpp"
+#include "broker/zap_handler.hpp"
 #include "core/clock.hpp"
 #include "core/status.hpp"
 
@@ -17,8 +20,13 @@ class BrokerServer final : public FrameSink {
  public:
   BrokerServer(BrokerConfig config, const Clock& clock);
 
+  // Loads the broker's key and the allowlist and starts the ZAP handler (CurveZMQ), unless the
+  // config says insecure_plain. Call before bind().
+  Status start_security();
   // Binds the endpoint; returns the endpoint actually bound (port 0 resolved).
   Result<std::string> bind();
+  // The broker's public key (Z85) when CurveZMQ is on, for the ready file; empty otherwise.
+  const std::string& public_key() const { return public_key_; }
   // Polls until `stop` becomes true.
   void run(const std::atomic<bool>& stop);
   Broker& broker() { return broker_; }
@@ -28,8 +36,20 @@ class BrokerServer final : public FrameSink {
  private:
   BrokerConfig config_;
   zmq::context_t context_;
+  // Re-reads enrolled.toml when it changed (checked twice a second); a damaged file keeps the
+  // previous list and is reported once.
+  void reload_allowlist_if_changed();
+
   zmq::socket_t socket_;
   Broker broker_;
+  const Clock& clock_;
+  std::unique_ptr<ZapHandler> zap_;
+  std::string public_key_;
+  std::filesystem::path allowlist_file_;
+  std::filesystem::file_time_type allowlist_mtime_{};
+  std::uintmax_t allowlist_size_ = 0;
+  bool allowlist_error_reported_ = false;
+  Millis next_allowlist_check_ = 0;
 };
 
 }  // namespace liandong::broker

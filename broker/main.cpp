@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
   std::int64_t heartbeat_ms = 0;
   std::int64_t max_frame_bytes = 0;
   bool check_only = false;
+  std::string keys_dir;
+  bool insecure_plain = false;
+  bool no_rate_limits = false;
   app.add_option("-c,--config", config_path, "TOML file; its [broker] table overrides the defaults");
   app.add_option("-e,--endpoint", endpoint, "where to listen: tcp://HOST:PORT (port 0 picks one) or ipc://PATH");
   app.add_option("--heartbeat-ms", heartbeat_ms, "heartbeat interval; peers silent for 3 intervals are dropped");
@@ -30,6 +33,12 @@ int main(int argc, char** argv) {
   app.add_option("--ready-file", ready_file, "write the bound endpoint here once listening");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
   app.add_option("--log-file", log_file, "also append the log to this file");
+  app.add_option("--keys", keys_dir,
+                 "CurveZMQ key directory: broker.key (this broker's pair) and enrolled.toml (the allowlist of\n"
+                 "peers' public keys); see `liandong keys` and docs/security.md");
+  app.add_flag("--insecure-plain", insecure_plain,
+               "accept unauthenticated peers with self-declared names and roles; LOCAL DEVELOPMENT ONLY");
+  app.add_flag("--no-rate-limits", no_rate_limits, "switch off per-peer rate limits (benchmarks)");
   app.add_flag("--check-config", check_only, "validate the configuration, print it and exit");
   CLI11_PARSE(app, argc, argv);
 
@@ -46,6 +55,9 @@ int main(int argc, char** argv) {
   if (heartbeat_ms != 0) config.heartbeat_ms = heartbeat_ms;
   if (max_frame_bytes != 0) config.max_frame_bytes = max_frame_bytes;
   if (!log_level.empty()) config.log_level = log_level;
+  if (!keys_dir.empty()) config.keys_dir = keys_dir;
+  if (insecure_plain) config.insecure_plain = true;
+  if (no_rate_limits) config.rate_limits_enabled = false;
   if (auto s = broker::validate(config); !s.ok()) {
     std::cerr << "liandong-broker: " << s.message() << "\n";
     return 2;
@@ -53,7 +65,8 @@ int main(int argc, char** argv) {
   if (check_only) {
     std::cout << "endpoint = " << config.endpoint << "\nheartbeat_ms = " << config.heartbeat_ms
               << "\nliveness = " << config.liveness << "\nmax_frame_bytes = " << config.max_frame_bytes
-              << "\nconfig ok\n";
+              << "\nsecurity = " << (config.insecure_plain ? "plain (INSECURE)" : "curve, keys in " + config.keys_dir)
+              << "\nrate_limits = " << (config.rate_limits_enabled ? "on" : "off") << "\nconfig ok\n";
     return 0;
   }
   if (auto s = init_logging("broker", config.log_level, log_file); !s.ok()) {
@@ -64,6 +77,16 @@ int main(int argc, char** argv) {
   install_stop_handlers();
   SystemClock clock;
   broker::BrokerServer server(config, clock);
+  if (auto s = server.start_security(); !s.ok()) {
+    spdlog::error("{}", s.message());
+    return 1;
+  }
+  if (config.insecure_plain) {
+    spdlog::warn("INSECURE: --insecure-plain: no authentication; any process that can reach {} may join the bus "
+                 "under any name and role. For local development only.",
+                 config.endpoint);
+  }
+  if (!config.rate_limits_enabled) spdlog::warn("per-peer rate limits are off (--no-rate-limits)");
   auto bound = server.bind();
   if (!bound.ok()) {
     spdlog::error("{}", bound.status().message());
@@ -73,7 +96,9 @@ int main(int argc, char** argv) {
   spdlog::info("listening on {} (heartbeat {} ms, max frame {} bytes)", where, config.heartbeat_ms,
                config.max_frame_bytes);
   if (!ready_file.empty()) {
-    if (auto s = write_file_atomically(ready_file, where + "\n"); !s.ok()) {
+    // The second line tells clients how to connect: "curve <broker public key>" or "plain".
+    const std::string security = config.insecure_plain ? "plain" : "curve " + server.public_key();
+    if (auto s = write_file_atomically(ready_file, where + "\n" + security + "\n"); !s.ok()) {
       spdlog::error("{}", s.message());
       return 1;
     }

@@ -3,7 +3,8 @@
 namespace liandong::broker {
 
 PeerTable::RegisterOutcome PeerTable::register_peer(const std::string& name, const std::string& role,
-                                                    const std::string& routing_id, Millis now) {
+                                                    const std::string& routing_id, Millis now,
+                                                    const std::string& key_label) {
   RegisterOutcome outcome;
   // The connection may have been registered under another name before.
   if (auto it = name_of_routing_id_.find(routing_id); it != name_of_routing_id_.end() && it->second != name) {
@@ -19,6 +20,7 @@ PeerTable::RegisterOutcome PeerTable::register_peer(const std::string& name, con
   peer.name = name;
   peer.role = role;
   peer.routing_id = routing_id;
+  peer.key_label = key_label;
   if (!same_connection) peer.registered_at = now;
   peer.last_seen = now;
   name_of_routing_id_[routing_id] = name;

@@ -2,21 +2,55 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+#include <zmq.h>
+
 #include <algorithm>
+#include <atomic>
+#include <cstring>
 
 #include "core/sockets.hpp"
 #include "schemas/messages.hpp"
 
 namespace liandong {
 
+Status load_bus_keys(BusClientOptions& options, const std::string& keys_dir, const std::string& label) {
+  if (keys_dir.empty()) return Status::Ok();
+  auto keys = load_client_keys(keys_dir, label.empty() ? options.name : label);
+  if (!keys.ok()) return keys.status();
+  options.curve = std::move(*keys);
+  return Status::Ok();
+}
+
 BusClient::BusClient(zmq::context_t& context, BusClientOptions options, const Clock& clock)
     : context_(context), options_(std::move(options)), clock_(clock), ids_(clock), heartbeat_ms_(options_.heartbeat_ms) {}
 
 BusClient::~BusClient() { close(); }
 
+namespace {
+constexpr int kHandshakeEvents =
+    ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
+std::atomic<std::uint64_t> monitor_counter{0};
+}  // namespace
+
 void BusClient::open_socket() {
+  monitor_.reset();
   socket_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
   socket_->set(zmq::sockopt::linger, 0);
+  if (options_.curve) {
+    socket_->set(zmq::sockopt::curve_serverkey, options_.curve->broker_public_key);
+    socket_->set(zmq::sockopt::curve_publickey, options_.curve->public_key);
+    socket_->set(zmq::sockopt::curve_secretkey, options_.curve->secret_key);
+  }
+  // The handshake's outcome is only visible through a monitor: without it a refused key would
+  // look like a broker that never answers.
+  const std::string monitor_endpoint =
+      "inproc://liandong-bus-monitor-" + std::to_string(::getpid()) + "-" + std::to_string(++monitor_counter);
+  if (zmq_socket_monitor(socket_->handle(), monitor_endpoint.c_str(), kHandshakeEvents) == 0) {
+    monitor_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::pair);
+    monitor_->set(zmq::sockopt::linger, 0);
+    monitor_->connect(monitor_endpoint);
+  }
   // Past this many queued messages send() would block; a peer that far behind has lost its
   // broker anyway, and reconnecting starts a fresh queue.
   socket_->set(zmq::sockopt::sndhwm, 100000);
@@ -46,6 +80,37 @@ void BusClient::send_register() {
   send_frames("", v1::Register::kCommand, ids_.next(), encode_body(reg));
 }
 
+std::optional<Status> BusClient::handshake_failure() {
+  if (!monitor_) return std::nullopt;
+  std::optional<Status> failure;
+  zmq::message_t event;
+  while (monitor_->recv(event, zmq::recv_flags::dontwait)) {
+    std::uint16_t id = 0;
+    std::uint32_t value = 0;
+    if (event.size() >= 6) {
+      std::memcpy(&id, event.data(), 2);
+      std::memcpy(&value, static_cast<const char*>(event.data()) + 2, 4);
+    }
+    zmq::message_t address;
+    while (event.more() && monitor_->recv(address, zmq::recv_flags::dontwait)) {
+      if (!address.more()) break;
+    }
+    if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+      failure = Status(ErrorCode::kForbidden,
+                       "the broker at " + options_.endpoint + " refused the key of '" + options_.name + "'" +
+                           (options_.curve ? " (label '" + options_.curve->label + "')" : std::string()) +
+                           ": it is not enrolled, or it was revoked (see `liandong keys list` on the broker's machine)");
+    } else if (id != 0) {
+      failure = Status(ErrorCode::kForbidden,
+                       "the security handshake with the broker at " + options_.endpoint + " failed: " +
+                           (options_.curve ? "the broker does not accept CurveZMQ with this broker key (is broker.pub "
+                                             "the running broker's, or does it run --insecure-plain?)"
+                                           : "the broker requires CurveZMQ keys (give this program --keys DIR)"));
+    }
+  }
+  return failure;
+}
+
 Status BusClient::connect() {
   closed_ = false;
   if (!socket_) {
@@ -60,7 +125,8 @@ Status BusClient::connect() {
   while (!registered_) {
     const Millis left = deadline - clock_.monotonic_ms();
     if (left <= 0) break;
-    auto env = receive(left);
+    auto env = receive(std::min<Millis>(left, 50));
+    if (auto failure = handshake_failure()) return *failure;
     if (env && env->command == v1::Error::kCommand && env->peer.empty()) {
       auto err = decode_body<v1::Error>(env->body);
       if (err.ok()) {

@@ -15,6 +15,7 @@
 
 #include "core/clock.hpp"
 #include "core/codec.hpp"
+#include "core/curve_keys.hpp"
 #include "core/envelope.hpp"
 #include "core/ids.hpp"
 #include "core/status.hpp"
@@ -30,7 +31,19 @@ struct BusClientOptions {
   Millis register_timeout_ms = 5000;  // how long connect() waits for REGISTERED
   std::size_t max_frame_bytes = kDefaultMaxFrameBytes;
   std::string software = "liandong " LIANDONG_VERSION;  // sent in REGISTER; name your program
+  // CurveZMQ keys (docs/security.md); without them the client speaks plain ZMTP, which only a
+  // broker started with --insecure-plain accepts.
+  std::optional<CurveClientKeys> curve;
 };
+
+// What --keys means for every bus service (docs/security.md).
+inline constexpr const char* kKeysOptionHelp =
+    "CurveZMQ key directory: NAME.key (this peer's pair, NAME = its peer name) and broker.pub;\n"
+    "without it the service connects in plain mode, which only a broker run --insecure-plain accepts";
+
+// Loads DIR/<options.name>.key and DIR/broker.pub into options.curve; nothing when `keys_dir` is
+// empty. Errors name the missing file and how to create it.
+Status load_bus_keys(BusClientOptions& options, const std::string& keys_dir, const std::string& label = {});
 
 class BusClient {
  public:
@@ -39,8 +52,9 @@ class BusClient {
   BusClient(const BusClient&) = delete;
   BusClient& operator=(const BusClient&) = delete;
 
-  // Connects and registers; fails with TIMEOUT when the broker does not answer in time, or with
-  // the broker's error (INVALID_REGISTRATION) when it refuses.
+  // Connects and registers; fails with TIMEOUT when the broker does not answer in time, with
+  // FORBIDDEN when the broker refuses this client's key at the handshake, or with the broker's
+  // error (INVALID_REGISTRATION, FORBIDDEN) when it refuses the registration.
   Status connect();
 
   // Queues a message to `destination` (empty: the broker itself) and returns its message id:
@@ -72,6 +86,8 @@ class BusClient {
 
  private:
   void open_socket();
+  // A failed CurveZMQ handshake reported by the socket monitor since the last look, if any.
+  std::optional<Status> handshake_failure();
   void send_register();
   void send_frames(std::string_view destination, std::string_view command, std::string_view id,
                    std::string_view body);
@@ -82,6 +98,7 @@ class BusClient {
   const Clock& clock_;
   IdGenerator ids_;
   std::unique_ptr<zmq::socket_t> socket_;
+  std::unique_ptr<zmq::socket_t> monitor_;  // PAIR receiving the socket's handshake events
   bool registered_ = false;
   bool replaced_ = false;
   bool closed_ = false;

@@ -123,6 +123,27 @@ void ConfigSection::read(const std::string& key, std::vector<std::string>& out) 
   out = std::move(values);
 }
 
+void ConfigSection::read(const std::string& key, double& out, double min, double max) {
+  double value = out;
+  read(key, value);
+  if (!status_.ok() || (table_ != nullptr && table_->get(key) == nullptr)) return;
+  if (value < min || value > max) {
+    fail(key, std::to_string(value) + " is outside " + std::to_string(min) + ".." + std::to_string(max));
+    return;
+  }
+  out = value;
+}
+
+const toml::table* ConfigSection::table(const std::string& key) {
+  const toml::node* n = find(key);
+  if (n == nullptr) return nullptr;
+  if (!n->is_table()) {
+    fail(key, "expected a table, got " + type_name(*n));
+    return nullptr;
+  }
+  return n->as_table();
+}
+
 Status ConfigSection::finish() {
   if (!status_.ok() || table_ == nullptr) return status_;
   for (const auto& [key, node] : *table_) {

@@ -31,6 +31,10 @@ class ConfigSection {
   void read(const std::string& key, std::int64_t& out, std::int64_t min, std::int64_t max);
   void read(const std::string& key, double& out);
   void read(const std::string& key, std::vector<std::string>& out);
+  void read(const std::string& key, double& out, double min, double max);
+  // A sub-table ("[broker.rate_limits]" or an inline table); null when absent or not a table
+  // (the latter is an error).
+  const toml::table* table(const std::string& key);
 
   Status finish();
 

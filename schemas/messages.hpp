@@ -685,4 +685,35 @@ struct IncidentList {
   }
 };
 
+// The body of a security event in the audit log (schemas/README.md, "Security events"): who
+// was refused what and why. The broker records key, registration, authorisation and rate-limit
+// refusals; the router records a unit acting on another unit's order. `repeated` counts refusals
+// of the same kind from the same peer folded into this one (at most one event per second each).
+namespace security_event {
+inline constexpr std::string_view kRefused = "security.refused";            // a message or registration
+inline constexpr std::string_view kKeyRefused = "security.key_refused";     // a handshake with a bad key
+inline constexpr std::string_view kRateLimited = "security.rate_limited";   // BUSY for flooding
+inline constexpr std::string_view kSessionDropped = "security.session_dropped";  // key revoked while connected
+}  // namespace security_event
+
+struct SecurityEvent {
+  std::string peer;                       // the peer name, or the connection's address before REGISTER
+  std::optional<std::string> role;
+  std::optional<std::string> key;         // the enrolled key's label, or the public key when unknown
+  std::optional<std::string> command;
+  std::optional<std::string> message_id;
+  std::string reason;
+  std::int64_t repeated = 0;
+  template <class V>
+  void fields(V& v) {
+    v.required("peer", peer);
+    v.optional("role", role);
+    v.optional("key", key);
+    v.optional("command", command);
+    v.optional("message_id", message_id);
+    v.required("reason", reason);
+    v.required("repeated", repeated);
+  }
+};
+
 }  // namespace liandong::v1

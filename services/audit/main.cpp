@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   CLI::App app{"liandong-audit: the audit log and event store. Appends every state change to a\n"
                "hash-chained SQLite log, acknowledges only what is durably committed, and serves\n"
                "reads, verification and a live stream over the bus."};
-  std::string config_path, data_dir = "liandong-data", db, broker, name, sync, ready_file, log_file, log_level;
+  std::string config_path, data_dir = "liandong-data", db, broker, name, sync, ready_file, log_file, keys_dir, log_level;
   bool check_only = false;
   app.add_option("-c,--config", config_path, "TOML file; its [audit] table (and [broker].endpoint) override the defaults");
   app.add_option("--data-dir", data_dir, "directory for the database when its path is relative (default ./liandong-data)");
@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
                                  "(faster; the last transactions may be lost on power loss, never on a crash)");
   app.add_option("--ready-file", ready_file, "write the peer name here once registered with the broker");
   app.add_option("--log-file", log_file, "also append the log to this file");
+  app.add_option("--keys", keys_dir, kKeysOptionHelp);
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
   app.add_flag("--check-config", check_only, "validate the configuration, print it and exit");
   CLI11_PARSE(app, argc, argv);
@@ -86,6 +87,10 @@ int main(int argc, char** argv) {
   bus.name = config.name;
   bus.role = "audit";
   bus.software = "liandong-audit " LIANDONG_VERSION;
+  if (auto s = load_bus_keys(bus, keys_dir); !s.ok()) {
+    spdlog::error("{}", s.message());
+    return 2;
+  }
   BusClient client(context, bus, clock);
   if (auto s = client.connect(); !s.ok()) {
     spdlog::error("{}", s.message());

@@ -23,6 +23,7 @@ void add_gateway_flags(CLI::App& app, GatewayFlags& f) {
   app.add_option("--ready-file", f.ready_file,
                  "once connected to the bus and listening, write the HTTP endpoint bound (http://HOST:PORT) here");
   app.add_option("--log-file", f.log_file, "also append the log to this file");
+  app.add_option("--keys", f.keys_dir, kKeysOptionHelp);
   app.add_option("--log-level", f.log_level, "trace, debug, info, warn, error or off");
   app.add_flag("--check-config", f.check_only, "load the configuration, print it and exit");
 }
@@ -149,6 +150,10 @@ int run_http_gateway(const std::string& program, const GatewayConfig& config, co
   bus.name = config.name;
   bus.role = "gateway";
   bus.software = program + " " LIANDONG_VERSION;
+  if (auto s = load_bus_keys(bus, flags.keys_dir); !s.ok()) {
+    spdlog::error("{}", s.message());
+    return 2;
+  }
   BusClient client(context, bus, clock);
   if (auto s = client.connect(); !s.ok()) {
     spdlog::error("{}", s.message());

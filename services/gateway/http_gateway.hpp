@@ -31,6 +31,7 @@ struct GatewayFlags {
   std::string name;
   std::string ready_file;
   std::string log_file;
+  std::string keys_dir;  // CurveZMQ keys (--keys); empty: plain
   std::string log_level;
   bool check_only = false;
 };

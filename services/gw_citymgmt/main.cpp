@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
                "sent to the router as an INCIDENT_REPORT through a durable outbox, and its workflow step is\n"
                "followed from the audit log. Keys of [gateway.citymgmt]: listen, name, database, retry_max_ms,\n"
                "log_level, services_file, inspectors_file, max_body_bytes, answer_wait_ms, utc_offset_minutes."};
-  std::string config_path, broker, data_dir = "./liandong-data", listen, name, ready_file, log_file, log_level;
+  std::string config_path, broker, data_dir = "./liandong-data", listen, name, ready_file, log_file, keys_dir, log_level;
   bool check_only = false;
   app.add_option("-c,--config", config_path, "TOML file; its [gateway.citymgmt] table (and [broker].endpoint) override the defaults");
   app.add_option("--broker", broker, "the broker to connect to (default tcp://127.0.0.1:5570)");
@@ -81,6 +81,7 @@ int main(int argc, char** argv) {
   app.add_option("--name", name, "peer name on the bus (default gateway.citymgmt)");
   app.add_option("--ready-file", ready_file, "once on the bus and listening, write \"http://HOST:PORT\" here; removed on exit");
   app.add_option("--log-file", log_file, "also append the log to this file");
+  app.add_option("--keys", keys_dir, kKeysOptionHelp);
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
   app.add_flag("--check-config", check_only, "load the configuration, the service list and the inspectors, print a summary and exit");
   CLI11_PARSE(app, argc, argv);
@@ -160,6 +161,10 @@ int main(int argc, char** argv) {
   bus_options.name = config.name;
   bus_options.role = "gateway";
   bus_options.software = "liandong-gw-citymgmt " LIANDONG_VERSION;
+  if (auto s = load_bus_keys(bus_options, keys_dir); !s.ok()) {
+    spdlog::error("{}", s.message());
+    return 2;
+  }
   BusClient bus(context, bus_options, clock);
   for (int attempt = 1;; ++attempt) {
     auto s = bus.connect();

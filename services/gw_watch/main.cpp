@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
                "incident report (kept in a durable outbox until the router has it), and when the router alerts\n"
                "the household's neighbours the gateway sends each a NEIGHBOUR_ALERT through a relay until it is\n"
                "delivered, and passes their acknowledgements to the router."};
-  std::string config_path, broker, data_dir = "liandong-data", listen, name, deployment, ready_file, log_file, log_level;
+  std::string config_path, broker, data_dir = "liandong-data", listen, name, deployment, ready_file, log_file, keys_dir, log_level;
   bool check_only = false;
   app.add_option("-c,--config", config_path, "TOML file; its [gateway.watch] table (and [broker].endpoint, [router].deployment) override the defaults");
   app.add_option("--broker", broker, "the broker to connect to (default tcp://127.0.0.1:5570)");
@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   app.add_option("--deployment", deployment, "directory of the deployment data (default: config/zhuji beside the config file)");
   app.add_option("--ready-file", ready_file, "once connected and listening, write the relay endpoint bound here (first line)");
   app.add_option("--log-file", log_file, "also append the log to this file");
+  app.add_option("--keys", keys_dir, kKeysOptionHelp);
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
   app.add_flag("--check-config", check_only, "load the configuration and the registry, print a summary and exit");
   CLI11_PARSE(app, argc, argv);
@@ -111,6 +112,10 @@ int main(int argc, char** argv) {
   bus_options.name = config.name;
   bus_options.role = "gateway";
   bus_options.software = "liandong-gw-watch " LIANDONG_VERSION;
+  if (auto s = load_bus_keys(bus_options, keys_dir); !s.ok()) {
+    spdlog::error("{}", s.message());
+    return 2;
+  }
   BusClient bus(context, bus_options, clock);
   if (auto s = bus.connect(); !s.ok()) {
     spdlog::error("{}", s.message());

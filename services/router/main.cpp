@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
                "duplicates, dispatches units by the deployment's rules, escalates orders not accepted in\n"
                "time, and moves incidents between platforms; every decision is written to the audit log\n"
                "before it is acted on, and the log is replayed at start."};
-  std::string config_path, broker, deployment, name, ready_file, log_file, log_level;
+  std::string config_path, broker, deployment, name, ready_file, log_file, keys_dir, log_level;
   bool check_only = false;
   app.add_option("-c,--config", config_path, "TOML file; its [router] table (and [broker].endpoint) override the defaults");
   app.add_option("--broker", broker, "the broker to connect to (default tcp://127.0.0.1:5570)");
@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   app.add_option("--name", name, "peer name on the bus (default router)");
   app.add_option("--ready-file", ready_file, "write the peer name here once the log is replayed and the router serves");
   app.add_option("--log-file", log_file, "also append the log to this file");
+  app.add_option("--keys", keys_dir, kKeysOptionHelp);
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
   app.add_flag("--check-config", check_only, "load the configuration and the deployment, print a summary and exit");
   CLI11_PARSE(app, argc, argv);
@@ -74,6 +75,10 @@ int main(int argc, char** argv) {
   bus.name = config.name;
   bus.role = "router";
   bus.software = "liandong-router " LIANDONG_VERSION;
+  if (auto s = load_bus_keys(bus, keys_dir); !s.ok()) {
+    spdlog::error("{}", s.message());
+    return 2;
+  }
   BusClient client(context, bus, clock);
   if (auto s = client.connect(); !s.ok()) {
     spdlog::error("{}", s.message());

@@ -728,6 +728,30 @@ Decision RouterCore::on_report(const std::string& from, const std::string& messa
   return d;
 }
 
+namespace {
+// A peer named unit:<id> speaks for that unit only (the broker lets a key register only the
+// names it was enrolled for, so the name is proven under CurveZMQ). Other peers (a gateway
+// relaying a department's answer, an operator) may act for any unit.
+std::optional<std::string> unit_of_peer(const std::string& from) {
+  constexpr std::string_view kPrefix = "unit:";  // unit_peer()'s form
+  if (from.rfind(kPrefix, 0) != 0) return std::nullopt;
+  return from.substr(kPrefix.size());
+}
+}  // namespace
+
+void RouterCore::refuse_as_security(Decision& d, const std::string& from, const std::string& message_id,
+                                    std::string_view command, const std::string& incident_id, const std::string& why) {
+  ++counters_["refused"];
+  ++counters_["security_refusals"];
+  d.now.push_back(error(from, ErrorCode::kForbidden, why, message_id, command));
+  v1::SecurityEvent ev;
+  ev.peer = from;
+  ev.command = std::string(command);
+  ev.message_id = message_id;
+  ev.reason = why;
+  record(d, v1::security_event::kRefused, incident_id, ev);
+}
+
 Decision RouterCore::on_order_ack(const std::string& from, const std::string& message_id, const v1::OrderAck& ack) {
   Decision d;
   auto it = orders_.find(ack.order_id);
@@ -737,6 +761,12 @@ Decision RouterCore::on_order_ack(const std::string& from, const std::string& me
     return d;
   }
   const Order& order = it->second;
+  if (auto self = unit_of_peer(from); self && (*self != order.unit || *self != ack.unit)) {
+    refuse_as_security(d, from, message_id, v1::OrderAck::kCommand, order.incident_id,
+                       "unit " + *self + " may answer only its own orders; order " + order.id + " was sent to " +
+                           order.unit);
+    return d;
+  }
   if (ack.unit != order.unit) {
     ++counters_["refused"];
     d.now.push_back(error(from, ErrorCode::kForbidden,
@@ -791,6 +821,17 @@ Decision RouterCore::on_status(const std::string& from, const std::string& messa
     return d;
   }
   const Workflow& wf = workflow(inc.source);
+  if (auto self = unit_of_peer(from)) {
+    const bool own_unit = !update.unit || *update.unit == *self;
+    const bool own_order = !update.order_id || (orders_.contains(*update.order_id) && orders_.at(*update.order_id).unit == *self);
+    if (!own_unit || !own_order || (!update.order_id && !update.unit)) {
+      refuse_as_security(d, from, message_id, v1::StatusUpdate::kCommand, inc.id,
+                         "unit " + *self + " may update only its own orders" +
+                             (update.order_id ? std::string(", not order ") + *update.order_id
+                                              : std::string(", not the incident as a whole")));
+      return d;
+    }
+  }
   if (update.order_id) {
     auto o = orders_.find(*update.order_id);
     if (o == orders_.end() || o->second.incident_id != inc.id) {

@@ -90,6 +90,9 @@ class RouterCore {
  private:
   template <class Body>
   void record(Decision& d, std::string_view type, const std::string& incident_id, const Body& body);
+  // FORBIDDEN to `from` now, and a security.refused event in the log (on the incident's trail).
+  void refuse_as_security(Decision& d, const std::string& from, const std::string& message_id, std::string_view command,
+                          const std::string& incident_id, const std::string& why);
   void apply(std::string_view type, std::string_view body, std::int64_t at_ms);
   // apply() for the neighbour-watch and workflow-timer events (router_neighbours.cpp,
   // router_timers.cpp); false when `type` is not theirs.

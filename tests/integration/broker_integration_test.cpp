@@ -78,7 +78,8 @@ zmq::socket_t raw_dealer(zmq::context_t& ctx, const std::string& endpoint) {
 
 TEST_CASE("two peers exchange 10,000 messages through the broker, all delivered in order",
           "[integration][broker]") {
-  BrokerProcess broker;
+  // Unit peers are limited to 50 messages/s by default; this test is about order and loss.
+  BrokerProcess broker({"--no-rate-limits"});
   auto echo = start_echo(broker.dir, broker.endpoint, "echo");
   zmq::context_t ctx;
   SystemClock clock;
@@ -304,16 +305,21 @@ TEST_CASE("start-up problems are reported with a reason and a non-zero exit", "[
   }
   SECTION("a port already in use") {
     BrokerProcess first;
-    auto p = ChildProcess::start({LIANDONG_BROKER_BIN, "--endpoint", first.endpoint}, dir.file("out.log"));
+    auto p = ChildProcess::start({LIANDONG_BROKER_BIN, "--endpoint", first.endpoint, "--insecure-plain"}, dir.file("out.log"));
     CHECK(p.wait_exit(std::chrono::seconds(10)) == 1);
     CHECK_THAT(read_file(dir.file("out.log")), Catch::Contains("cannot bind"));
     first.stop_cleanly();
   }
   SECTION("a valid config checks clean") {
     auto p = ChildProcess::start({LIANDONG_BROKER_BIN, "--config", LIANDONG_SOURCE_DIR "/config/liandong.toml",
-                                  "--check-config"},
+                                  "--keys", dir.file("keys"), "--check-config"},
                                  dir.file("out.log"));
     CHECK(p.wait_exit(std::chrono::seconds(10)) == 0);
-    CHECK_THAT(read_file(dir.file("out.log")), Catch::Contains("config ok"));
+    CHECK_THAT(read_file(dir.file("out.log")), Catch::Contains("config ok") && Catch::Contains("security = curve"));
+  }
+  SECTION("neither keys nor an explicit plain mode") {
+    auto p = ChildProcess::start({LIANDONG_BROKER_BIN, "--endpoint", "tcp://127.0.0.1:0"}, dir.file("out.log"));
+    CHECK(p.wait_exit(std::chrono::seconds(10)) == 2);
+    CHECK_THAT(read_file(dir.file("out.log")), Catch::Contains("--keys DIR") && Catch::Contains("--insecure-plain"));
   }
 }

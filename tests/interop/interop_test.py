@@ -117,7 +117,7 @@ def wait_ready_file(path, child):
         except FileNotFoundError:
             text = ""
         if text.endswith("\n"):
-            return text.strip()
+            return text.splitlines()[0].strip()
         if time.monotonic() >= deadline:
             break
         time.sleep(READY_POLL_S)
@@ -139,6 +139,7 @@ class Cluster:
         broker_ready = os.path.join(d, "broker.ready")
         broker = Child("broker", [
             self.broker_bin, "--endpoint", "tcp://127.0.0.1:0", "--ready-file", broker_ready,
+            "--insecure-plain",
             "--heartbeat-ms", str(HEARTBEAT_MS), "--log-level", "debug",
         ], os.path.join(d, "broker.log"), must_exit_zero=True)
         self.children.append(broker)

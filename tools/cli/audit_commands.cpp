@@ -40,9 +40,7 @@ struct ExportOptions {
 
 Result<std::unique_ptr<BusConversation>> open_bus(const std::string& data_dir, const std::string& broker,
                                                   Millis timeout_ms) {
-  auto endpoint = resolve_broker_endpoint(broker, DataDir(data_dir));
-  if (!endpoint.ok()) return endpoint.status();
-  return BusConversation::open(*endpoint, cli_peer_name(), timeout_ms);
+  return open_operator_session(broker, DataDir(data_dir), timeout_ms);
 }
 
 Result<std::unique_ptr<audit::SqliteEventStore>> open_database(const std::string& db, const std::string& data_dir) {

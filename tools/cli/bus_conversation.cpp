@@ -8,8 +8,10 @@
 namespace liandong::cli {
 
 namespace {
-BusClientOptions client_options(const std::string& endpoint, const std::string& peer_name, Millis timeout_ms) {
+BusClientOptions client_options(const std::string& endpoint, const std::string& peer_name, Millis timeout_ms,
+                                std::optional<CurveClientKeys> keys) {
   BusClientOptions options;
+  options.curve = std::move(keys);
   options.endpoint = endpoint;
   options.name = peer_name;
   options.role = "cli";
@@ -19,17 +21,20 @@ BusClientOptions client_options(const std::string& endpoint, const std::string& 
 }
 }  // namespace
 
-BusConversation::BusConversation(std::string endpoint, const std::string& peer_name, Millis timeout_ms)
-    : endpoint_(std::move(endpoint)), client_(context_, client_options(endpoint_, peer_name, timeout_ms), clock_) {}
+BusConversation::BusConversation(std::string endpoint, const std::string& peer_name, Millis timeout_ms,
+                                 std::optional<CurveClientKeys> keys)
+    : endpoint_(std::move(endpoint)),
+      client_(context_, client_options(endpoint_, peer_name, timeout_ms, std::move(keys)), clock_) {}
 
 std::string BusConversation::describe(const std::string& destination) const {
   return destination.empty() ? "broker at " + endpoint_ : destination;
 }
 
 Result<std::unique_ptr<BusConversation>> BusConversation::open(const std::string& endpoint,
-                                                               const std::string& peer_name, Millis timeout_ms) {
+                                                               const std::string& peer_name, Millis timeout_ms,
+                                                               std::optional<CurveClientKeys> keys) {
   try {
-    std::unique_ptr<BusConversation> c(new BusConversation(endpoint, peer_name, timeout_ms));
+    std::unique_ptr<BusConversation> c(new BusConversation(endpoint, peer_name, timeout_ms, std::move(keys)));
     if (Status s = c->client_.connect(); !s.ok()) {
       if (s.code() == ErrorCode::kTimeout) {
         return Status(ErrorCode::kTimeout, "no answer from broker at " + endpoint + " within " +

@@ -28,8 +28,10 @@ struct RetryPolicy {
 class BusConversation {
  public:
   // Connects to the broker at `endpoint` and registers as `peer_name` within `timeout_ms`.
+  // `keys`: CurveZMQ keys (bus_session.hpp, cli_bus_keys); without them the connection is plain.
   static Result<std::unique_ptr<BusConversation>> open(const std::string& endpoint, const std::string& peer_name,
-                                                       Millis timeout_ms);
+                                                       Millis timeout_ms,
+                                                       std::optional<CurveClientKeys> keys = std::nullopt);
 
   // Sends `command` with `body` to `destination` ("" for the broker) and waits up to `timeout_ms`
   // for an answer `answer` from it. An ERROR from the destination or the broker comes back as
@@ -55,9 +57,11 @@ class BusConversation {
   }
 
   const std::string& endpoint() const { return endpoint_; }
+  const std::string& peer_name() const { return client_.name(); }
 
  private:
-  BusConversation(std::string endpoint, const std::string& peer_name, Millis timeout_ms);
+  BusConversation(std::string endpoint, const std::string& peer_name, Millis timeout_ms,
+                  std::optional<CurveClientKeys> keys);
   std::string describe(const std::string& destination) const;
   Result<Envelope> converse(const std::string& destination, std::string_view command, const std::string& body,
                             std::string_view answer, Millis timeout_ms, std::optional<RetryPolicy> retry);

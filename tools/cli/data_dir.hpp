@@ -23,6 +23,7 @@ class DataDir {
   const std::filesystem::path& root() const { return root_; }
   std::filesystem::path endpoints_dir() const { return root_ / "endpoints"; }
   std::filesystem::path logs_dir() const { return root_ / "logs"; }
+  std::filesystem::path keys_dir() const { return root_ / "keys"; }
   // endpoints/<service>: the ready file <service> writes once it listens.
   std::filesystem::path endpoint_file(std::string_view service) const;
   // logs/<service>.log: the service's own log.

@@ -256,8 +256,9 @@ class Intake {
 // Every unit of the deployment as a bus peer that accepts its orders after a delay.
 class SimulatedUnits {
  public:
-  SimulatedUnits(zmq::context_t& ctx, const Clock& clock, const std::string& broker, const router::Deployment& d,
-                 const DemoUnits& cfg, Shared& shared)
+  SimulatedUnits(zmq::context_t& ctx, const Clock& clock, const std::string& broker,
+                 const std::optional<CurveClientKeys>& keys, const router::Deployment& d, const DemoUnits& cfg,
+                 Shared& shared)
       : cfg_(cfg), shared_(shared) {
     for (const auto& [id, unit] : d.units) {
       BusClientOptions o;
@@ -265,6 +266,7 @@ class SimulatedUnits {
       o.name = "unit:" + id;
       o.role = "unit";
       o.software = "liandong demo (simulated unit)";
+      o.curve = keys;
       auto c = std::make_unique<BusClient>(ctx, o, clock);
       units_.push_back({id, std::move(c)});
     }
@@ -356,12 +358,13 @@ Result<DemoResult> run_demo(const DemoScenario& scenario, const DemoEndpoints& e
   SystemClock clock;
   zmq::context_t ctx(1);
 
-  SimulatedUnits units(ctx, clock, endpoints.broker, *deployment, scenario.units, shared);
+  SimulatedUnits units(ctx, clock, endpoints.broker, endpoints.units_keys, *deployment, scenario.units, shared);
   if (auto s = units.connect(); !s.ok()) return s;
 
   BusClientOptions fo;
   fo.endpoint = endpoints.broker;
-  fo.name = "demo-" + std::to_string(::getpid());
+  fo.name = "cli-demo-" + std::to_string(::getpid());  // an operator key's names are cli-*
+  fo.curve = endpoints.operator_keys;
   fo.role = "cli";
   fo.software = "liandong demo";
   BusClient follow(ctx, fo, clock);

@@ -7,9 +7,11 @@
 
 #include <atomic>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <string>
 
+#include "core/curve_keys.hpp"
 #include "core/status.hpp"
 #include "tools/cli/demo_scenario.hpp"
 #include "tools/cli/demo_tally.hpp"
@@ -20,6 +22,10 @@ struct DemoEndpoints {
   std::string broker;
   std::map<std::string, std::string> gateways;  // platform -> what its ready file says
   std::string deployment;                        // the deployment's data directory
+  // CurveZMQ (docs/security.md): the simulated units' key (names unit:*) and the key of the
+  // demo's own view of the log (an operator key, names cli-*); none when the system runs plain.
+  std::optional<CurveClientKeys> units_keys;
+  std::optional<CurveClientKeys> operator_keys;
 };
 
 struct DemoResult {

@@ -22,9 +22,7 @@ Result<std::unique_ptr<RouterSession>> RouterSession::open(const BusOptions& opt
   (void)init_logging("cli", "error");
   const SystemClock clock;
   const Millis deadline = clock.monotonic_ms() + options.timeout_ms;
-  auto endpoint = resolve_broker_endpoint(options.broker, DataDir(options.data_dir));
-  if (!endpoint.ok()) return endpoint.status();
-  auto bus = BusConversation::open(*endpoint, cli_peer_name(), options.timeout_ms);
+  auto bus = open_operator_session(options.broker, DataDir(options.data_dir), options.timeout_ms);
   if (!bus.ok()) return bus.status();
   return std::unique_ptr<RouterSession>(new RouterSession(std::move(*bus), deadline));
 }

@@ -49,6 +49,11 @@ std::vector<ServiceSpec> system_services(const SystemOptions& options, const Dat
   broker.args = {"--ready-file", broker.ready_file.string(), "--log-file", broker.log_file.string()};
   if (options.config_file) broker.args.insert(broker.args.end(), {"--config", options.config_file->string()});
   if (!options.broker_endpoint.empty()) broker.args.insert(broker.args.end(), {"--endpoint", options.broker_endpoint});
+  if (options.insecure_plain) {
+    broker.args.push_back("--insecure-plain");
+  } else {
+    broker.args.insert(broker.args.end(), {"--keys", options.keys_dir.string()});
+  }
   services.push_back(std::move(broker));
 
   ServiceSpec audit;
@@ -62,6 +67,7 @@ std::vector<ServiceSpec> system_services(const SystemOptions& options, const Dat
   audit.args = {"--broker",     "{endpoint:broker}",          "--data-dir", data_dir.root().string(),
                 "--ready-file", audit.ready_file.string(), "--log-file", audit.log_file.string()};
   if (options.config_file) audit.args.insert(audit.args.end(), {"--config", options.config_file->string()});
+  if (!options.insecure_plain) audit.args.insert(audit.args.end(), {"--keys", options.keys_dir.string()});
   services.push_back(std::move(audit));
 
   ServiceSpec router;
@@ -75,6 +81,7 @@ std::vector<ServiceSpec> system_services(const SystemOptions& options, const Dat
   router.args = {"--broker", "{endpoint:broker}", "--ready-file", router.ready_file.string(), "--log-file",
                  router.log_file.string()};
   if (options.config_file) router.args.insert(router.args.end(), {"--config", options.config_file->string()});
+  if (!options.insecure_plain) router.args.insert(router.args.end(), {"--keys", options.keys_dir.string()});
   services.push_back(std::move(router));
 
   // The four platform gateways (issue #5). Each listens where its [gateway.<platform>] table
@@ -93,6 +100,7 @@ std::vector<ServiceSpec> system_services(const SystemOptions& options, const Dat
                  "--ready-file", spec.ready_file.string(), "--log-file", spec.log_file.string(),
                  "--listen",     gateway_listen(options, gw)};
     if (options.config_file) spec.args.insert(spec.args.end(), {"--config", options.config_file->string()});
+    if (!options.insecure_plain) spec.args.insert(spec.args.end(), {"--keys", options.keys_dir.string()});
     services.push_back(std::move(spec));
   }
   return services;

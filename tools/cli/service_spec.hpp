@@ -38,6 +38,10 @@ struct SystemOptions {
   // When set (a host, "127.0.0.1"): every gateway listens on that host on a free port, whatever
   // the config says (tests, and several systems on one machine).
   std::string gateway_listen_any;
+  // CurveZMQ: every service gets --keys DIR (the broker its own key and the allowlist there, the
+  // others their NAME.key); with insecure_plain the broker gets --insecure-plain and nobody keys.
+  std::filesystem::path keys_dir;
+  bool insecure_plain = false;
 };
 
 // The services of a Liandong system, in start order: the broker, the audit service, the router,

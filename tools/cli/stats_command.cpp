@@ -29,11 +29,10 @@ int run_stats(const StatsOptions& options) {
   // The bus client logs reconnects as warnings; on a terminal they would only repeat the error.
   (void)init_logging("cli", "error");
   const DataDir data_dir(options.data_dir);
-  auto endpoint = resolve_broker_endpoint(options.broker, data_dir);
-  if (!endpoint.ok()) return fail(kExitFailure, endpoint.status().message());
-  const std::string self = cli_peer_name();
-  auto bus = BusConversation::open(*endpoint, self, options.timeout_ms);
+  auto bus = open_operator_session(options.broker, data_dir, options.timeout_ms);
   if (!bus.ok()) return fail(kExitFailure, bus.status().message());
+  const std::string endpoint = (*bus)->endpoint();
+  const std::string self = (*bus)->peer_name();
   auto stats = (*bus)->ask_for<v1::Stats, v1::StatsReply>("", v1::Stats{}, options.timeout_ms);
   if (!stats.ok()) return fail(kExitFailure, stats.status().message());
 
@@ -44,7 +43,7 @@ int run_stats(const StatsOptions& options) {
     services.emplace_back(peer.name, (*bus)->ask_for<v1::Stats, v1::StatsReply>(peer.name, v1::Stats{}, options.timeout_ms));
   }
   if (options.json) {
-    auto j = stats_to_json(*stats, *endpoint);
+    auto j = stats_to_json(*stats, endpoint);
     j["services"] = nlohmann::ordered_json::array();
     for (const auto& [name, reply] : services) {
       if (reply.ok()) {
@@ -55,7 +54,7 @@ int run_stats(const StatsOptions& options) {
     }
     std::cout << j.dump() << "\n";
   } else {
-    std::cout << format_stats_table(*stats, *endpoint, self);
+    std::cout << format_stats_table(*stats, endpoint, self);
     for (const auto& [name, reply] : services) {
       std::cout << "\n";
       if (reply.ok()) {

@@ -75,6 +75,9 @@ int run_listen(const ListenOptions& o) {
   }
   auto endpoint = resolve_broker_endpoint(o.broker, DataDir(o.data_dir));
   if (!endpoint.ok()) return fail(kExitFailure, endpoint.status().message());
+  // A unit connects with its own key (names unit:<id>), so the broker lets it answer only as itself.
+  auto keys = cli_bus_keys(DataDir(o.data_dir), peer);
+  if (!keys.ok()) return fail(kExitFailure, keys.status().message());
   install_stop_handlers();
 
   const SystemClock clock;
@@ -88,6 +91,7 @@ int run_listen(const ListenOptions& o) {
     options.endpoint = *endpoint;
     options.name = peer;
     options.role = "unit";
+    options.curve = *keys;
     options.register_timeout_ms = std::min<Millis>(250, register_ms);  // then the loop below waits on
     options.software = "liandong-cli " LIANDONG_VERSION " (unit listen)";
     BusClient client(context, options, clock);

@@ -2,6 +2,8 @@
 // children, print where each listens, supervise them until SIGINT/SIGTERM.
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -15,9 +17,11 @@
 #include "core/log.hpp"
 #include "core/service_main.hpp"
 #include "tools/cli/binary_locator.hpp"
+#include "tools/cli/bus_session.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/common_options.hpp"
 #include "tools/cli/data_dir.hpp"
+#include "tools/cli/deployment_keys.hpp"
 #include "tools/cli/exit_codes.hpp"
 #include "tools/cli/service_spec.hpp"
 #include "tools/cli/supervisor.hpp"
@@ -35,6 +39,7 @@ struct UpOptions {
   std::string data_dir;
   std::string endpoint;
   bool free_ports = false;
+  bool insecure_plain = false;
   bool demo = false;
   // demo only
   std::string scenario;
@@ -66,6 +71,14 @@ int replay_demo(const UpOptions& options, const SystemOptions& system, const Dat
   auto broker = read_endpoint_file(data_dir.endpoint_file("broker"));
   if (!broker.ok()) return fail(kExitFailure, broker.status().message());
   endpoints.broker = *broker;
+  if (!system.insecure_plain) {
+    auto units = load_client_keys(system.keys_dir, demo_units_key().label);
+    if (!units.ok()) return fail(kExitFailure, units.status().message());
+    auto operator_keys = load_client_keys(system.keys_dir, kOperatorKeyLabel);
+    if (!operator_keys.ok()) return fail(kExitFailure, operator_keys.status().message());
+    endpoints.units_keys = *units;
+    endpoints.operator_keys = *operator_keys;
+  }
   for (const char* platform : {"110", "96345", "citymgmt", "watch"}) {
     auto ep = read_endpoint_file(data_dir.endpoint_file(std::string("gw-") + platform));
     if (!ep.ok()) return fail(kExitFailure, ep.status().message());
@@ -100,6 +113,16 @@ int run_up(const UpOptions& options) {
   if (Status s = data_dir.lock_for_supervisor(); !s.ok()) return fail(kExitFailure, s.message());
   if (Status s = init_logging("up", "info", data_dir.log_file("up").string()); !s.ok()) {
     return fail(kExitFailure, s.message());
+  }
+  system.insecure_plain = options.insecure_plain;
+  system.keys_dir = data_dir.keys_dir();
+  if (options.insecure_plain) {
+    spdlog::warn("INSECURE: --insecure-plain: the bus runs without authentication");
+    std::cout << "INSECURE: --insecure-plain: no CurveZMQ; any local process may join the bus as anyone" << std::endl;
+  } else {
+    std::vector<DeploymentKey> keys = system_keys();
+    if (options.demo) keys.push_back(demo_units_key());
+    if (Status s = ensure_keys(system.keys_dir, keys, std::cout); !s.ok()) return fail(kExitFailure, s.message());
   }
 
   std::vector<ResolvedService> services;
@@ -151,6 +174,9 @@ CLI::App* add_up_like(CLI::App& app, const std::string& name, const std::string&
                   "where the broker listens, overriding the config: tcp://HOST:PORT (port 0 picks a "
                   "free one) or ipc://PATH; the endpoint bound is written to DATA_DIR/endpoints/broker")
       ->type_name("EP");
+  cmd->add_flag("--insecure-plain", options->insecure_plain,
+                "run the bus WITHOUT authentication (no CurveZMQ keys; anyone who can reach the broker may "
+                "join under any name and role): local development only, and logged as such");
   cmd->add_flag("--free-ports", options->free_ports,
                 "let the broker and the four gateways listen on free loopback ports instead of the "
                 "configured ones (several systems on one machine, tests); DATA_DIR/endpoints says where");

@@ -1,0 +1,319 @@
+// The bus locked down (issue #7, docs/security.md): a real broker with CurveZMQ keys and an
+// allowlist, the real audit service and router. Unknown and revoked keys are refused, a key
+// registers only its names and role, roles limit what a peer may send, a unit answers only its
+// own orders, and a flooding peer gets BUSY while another's P1 report is still routed; every
+// refusal lands in the audit log as a security event.
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "core/curve_keys.hpp"
+#include "core/key_allowlist.hpp"
+#include "schemas/messages.hpp"
+#include "services/audit/sqlite_event_store.hpp"
+#include "tests/integration/broker_fixture.hpp"
+
+using namespace liandong;
+using namespace liandong::testing;
+
+namespace {
+
+// Every process of one secured test system, each started with --keys pointing at `keys`.
+struct SecureSystem {
+  TempDir dir;
+  std::string keys = dir.file("keys");
+  std::string config = dir.file("liandong.toml");
+  std::string endpoint;  // before `broker`: start_broker() sets it
+  ChildProcess broker;
+  std::optional<ChildProcess> audit;
+  std::optional<ChildProcess> router;
+
+  explicit SecureSystem(bool with_services = true) : broker(start_broker()) {
+    if (!with_services) return;
+    audit.emplace(start_service(LIANDONG_AUDIT_BIN, "audit",
+                                {"--db", dir.file("audit.db"), "--ready-file", dir.file("audit.ready")}));
+    router.emplace(start_service(LIANDONG_ROUTER_BIN, "router",
+                                 {"--config", LIANDONG_SOURCE_DIR "/config/liandong.toml", "--ready-file",
+                                  dir.file("router.ready")}));
+  }
+
+  // Creates LABEL.key/.pub and, unless told otherwise, enrolls it.
+  CurveClientKeys key(const std::string& label, const std::string& role, const std::string& names,
+                      bool enroll = true) {
+    auto k = generate_key(label, role, names);
+    REQUIRE(k.ok());
+    REQUIRE(write_key_files(keys, *k).ok());
+    if (enroll) {
+      REQUIRE(edit_allowlist(keys, [&](KeyAllowlist& list) {
+                return list.enroll({label, k->public_key, role, names, enrolment_time_now(), {}});
+              }).ok());
+    }
+    auto loaded = load_client_keys(keys, label);
+    REQUIRE(loaded.ok());
+    return *loaded;
+  }
+
+  ChildProcess start_broker() {
+    auto broker_key = generate_key("broker", "broker", "broker");
+    REQUIRE(broker_key.ok());
+    REQUIRE(write_key_files(keys, *broker_key).ok());
+    for (const char* service : {"audit", "router"}) key(service, service, service);
+    // Small buckets for operators so a test can flood one in a moment; units keep the default.
+    std::ofstream(config) << "[broker]\nheartbeat_ms = 250\n[broker.rate_limits]\ncli = { per_second = 20, burst = 20 }\n";
+    auto p = ChildProcess::start({LIANDONG_BROKER_BIN, "--config", config, "--endpoint", "tcp://127.0.0.1:0",
+                                  "--keys", keys, "--ready-file", dir.file("broker.ready")},
+                                 dir.file("broker.log"));
+    auto ready = wait_for_ready_file(dir.file("broker.ready"));
+    INFO(read_file(dir.file("broker.log")));
+    REQUIRE(ready.has_value());
+    endpoint = *ready;
+    return p;
+  }
+
+  ChildProcess start_service(const std::string& binary, const std::string& name, std::vector<std::string> args) {
+    std::vector<std::string> argv = {binary, "--broker", endpoint, "--keys", keys};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto p = ChildProcess::start(argv, dir.file(name + ".log"));
+    auto ready = wait_for_ready_file(dir.file(name + ".ready"), std::chrono::seconds(30));
+    INFO(read_file(dir.file(name + ".log")));
+    REQUIRE(ready.has_value());
+    return p;
+  }
+
+  std::unique_ptr<BusClient> client(zmq::context_t& ctx, const Clock& clock, const std::string& name,
+                                    const std::string& role, std::optional<CurveClientKeys> keys) {
+    BusClientOptions options;
+    options.endpoint = endpoint;
+    options.name = name;
+    options.role = role;
+    options.heartbeat_ms = 100;
+    options.register_timeout_ms = 3000;
+    options.curve = std::move(keys);
+    return std::make_unique<BusClient>(ctx, options, clock);
+  }
+
+  // Waits (bounded) for a security event of `type` about `peer` in the audit log.
+  std::optional<v1::SecurityEvent> security_event(const std::string& type, const std::string& peer) {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      audit::SqliteStoreOptions options;
+      options.path = dir.file("audit.db");
+      options.read_only = true;
+      if (auto store = audit::SqliteEventStore::open(options); store.ok()) {
+        if (auto events = (*store)->read_range(1, INT64_MAX, 100'000); events.ok()) {
+          for (const auto& e : *events) {
+            if (e.type != type) continue;
+            auto body = decode_body<v1::SecurityEvent>(e.body);
+            if (body.ok() && body->peer == peer) return *body;
+          }
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return std::nullopt;
+  }
+
+  void stop() {
+    INFO(read_file(dir.file("broker.log")));
+    if (router) CHECK(router->stop());
+    if (audit) CHECK(audit->stop());
+    CHECK(broker.stop());
+  }
+};
+
+std::optional<v1::Error> error_for(BusClient& client, const std::string& message_id, Millis timeout_ms = 5000) {
+  auto env = receive_until(client, timeout_ms, [&](const Envelope& e) {
+    if (e.command != v1::Error::kCommand) return false;
+    auto err = decode_body<v1::Error>(e.body);
+    return err.ok() && err->reply_to == message_id;
+  });
+  if (!env) return std::nullopt;
+  return *decode_body<v1::Error>(env->body);
+}
+
+v1::IncidentReport report(const std::string& id, const std::string& category, std::int64_t priority) {
+  v1::IncidentReport r;
+  r.report_id = id;
+  r.source = "110";
+  r.category = category;
+  r.priority = priority;
+  r.grid = "G00001";  // grids.csv: police.ps01, fire.st01, ems.st01, traffic.sq01
+  r.caller = v1::Caller{"13900000000", std::nullopt};
+  r.reported_at_ms = 1'790'000'000'000;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("the broker refuses unknown keys, plain peers, and names or roles a key was not enrolled for",
+          "[integration][security]") {
+  SecureSystem sys(false);
+  zmq::context_t ctx;
+  SystemClock clock;
+
+  SECTION("an enrolled key registers as its own name") {
+    auto ok = sys.client(ctx, clock, "gateway.110", "gateway", sys.key("gateway.110", "gateway", "gateway.110"));
+    auto s = ok->connect();
+    INFO(s.to_string());
+    CHECK(s.ok());
+  }
+  SECTION("a key that was never enrolled") {
+    auto stranger = sys.client(ctx, clock, "gateway.110", "gateway", sys.key("stranger", "gateway", "gateway.110", false));
+    auto s = stranger->connect();
+    CHECK(s.code() == ErrorCode::kForbidden);
+    CHECK_THAT(s.message(), Catch::Contains("not enrolled"));
+  }
+  SECTION("a plain peer without keys") {
+    auto plain = sys.client(ctx, clock, "gateway.110", "gateway", std::nullopt);
+    auto s = plain->connect();
+    CHECK(s.code() == ErrorCode::kForbidden);
+    CHECK_THAT(s.message(), Catch::Contains("requires CurveZMQ"));
+  }
+  SECTION("a unit key claiming a gateway's name, and a role it was not enrolled for") {
+    const auto units = sys.key("units", "unit", "unit:*");
+    auto as_gateway = sys.client(ctx, clock, "gateway.110", "unit", units);
+    auto s = as_gateway->connect();
+    CHECK(s.code() == ErrorCode::kForbidden);
+    CHECK_THAT(s.message(), Catch::Contains("may register as 'unit:*', not as 'gateway.110'"));
+    auto wrong_role = sys.client(ctx, clock, "unit:police.ps01", "router", units);
+    s = wrong_role->connect();
+    CHECK(s.code() == ErrorCode::kForbidden);
+    CHECK_THAT(s.message(), Catch::Contains("enrolled for role 'unit'"));
+  }
+  sys.stop();
+}
+
+TEST_CASE("a revoked key loses its session at once and is refused when it connects again", "[integration][security]") {
+  SecureSystem sys;
+  zmq::context_t ctx;
+  SystemClock clock;
+  const auto keys = sys.key("console.7", "console", "console.7");
+  auto console = sys.client(ctx, clock, "console.7", "console", keys);
+  REQUIRE(console->connect().ok());
+
+  REQUIRE(edit_allowlist(sys.keys, [](KeyAllowlist& list) { return list.revoke("console.7", enrolment_time_now()); }).ok());
+  // The broker re-reads the allowlist within a second and drops the session with a DISCONNECT.
+  auto bye = receive_until(*console, 5000, [](const Envelope& e) { return e.command == v1::Disconnect::kCommand; });
+  REQUIRE(bye.has_value());
+  CHECK_THAT(std::string(decode_body<v1::Disconnect>(bye->body)->reason.value_or("")), Catch::Contains("revoked"));
+
+  auto again = sys.client(ctx, clock, "console.7", "console", keys);
+  auto s = again->connect();
+  CHECK(s.code() == ErrorCode::kForbidden);
+  CHECK_THAT(s.message(), Catch::Contains("not enrolled, or it was revoked"));
+  auto dropped = sys.security_event(std::string(v1::security_event::kSessionDropped), "console.7");
+  REQUIRE(dropped.has_value());
+  CHECK(dropped->key == "console.7");
+  sys.stop();
+}
+
+TEST_CASE("roles limit what a peer may send: a relay's dispatch order and a unit acknowledging another "
+          "unit's order are refused and audited",
+          "[integration][security]") {
+  SecureSystem sys;
+  zmq::context_t ctx;
+  SystemClock clock;
+  auto gateway = sys.client(ctx, clock, "gateway.96345", "gateway", sys.key("gateway.96345", "gateway", "gateway.96345"));
+  REQUIRE(gateway->connect().ok());
+  const auto unit_keys = sys.key("units", "unit", "unit:*");
+  auto approval = sys.client(ctx, clock, "unit:dept.approval", "unit", unit_keys);
+  REQUIRE(approval->connect().ok());
+  auto other = sys.client(ctx, clock, "unit:police.ps01", "unit", unit_keys);
+  REQUIRE(other->connect().ok());
+  auto relay = sys.client(ctx, clock, "relay.01", "relay", sys.key("relay.01", "relay", "relay.01"));
+  REQUIRE(relay->connect().ok());
+
+  SECTION("a relay may not issue a dispatch order") {
+    v1::DispatchOrder fake;
+    fake.order_id = "fake-1";
+    fake.incident_id = "inc-1";
+    fake.unit = "police.ps01";
+    fake.source = "watch";
+    fake.category = "crime.theft";
+    fake.priority = 1;
+    const auto id = relay->send_message("unit:police.ps01", fake);
+    auto err = error_for(*relay, id);
+    REQUIRE(err.has_value());
+    CHECK(err->name == "FORBIDDEN");
+    CHECK_THAT(err->message, Catch::Contains("role 'relay' may not send DISPATCH_ORDER"));
+    // Nothing reached the unit.
+    CHECK_FALSE(receive_until(*other, 300, [](const Envelope& e) { return e.command == v1::DispatchOrder::kCommand; }));
+    auto event = sys.security_event(std::string(v1::security_event::kRefused), "relay.01");
+    REQUIRE(event.has_value());
+    CHECK(event->command == "DISPATCH_ORDER");
+    CHECK(event->role == "relay");
+  }
+  SECTION("a unit may not acknowledge another unit's order") {
+    auto consultation = report("sec-c-1", "consult.policy", 4);
+    consultation.source = "96345";
+    gateway->send_message("router", consultation);
+    auto order_env = receive_until(*approval, 10000, [](const Envelope& e) { return e.command == v1::DispatchOrder::kCommand; });
+    REQUIRE(order_env.has_value());
+    const auto order = *decode_body<v1::DispatchOrder>(order_env->body);
+
+    v1::OrderAck ack;
+    ack.order_id = order.order_id;
+    ack.unit = "dept.approval";  // claiming to be the unit the order went to
+    const auto id = other->send_message("router", ack);
+    auto err = error_for(*other, id);
+    REQUIRE(err.has_value());
+    CHECK(err->name == "FORBIDDEN");
+    CHECK_THAT(err->message, Catch::Contains("may answer only its own orders"));
+    auto event = sys.security_event(std::string(v1::security_event::kRefused), "unit:police.ps01");
+    REQUIRE(event.has_value());
+    CHECK(event->command == "ORDER_ACK");
+
+    // The unit the order went to still accepts it.
+    const auto own = approval->send_message("router", ack);
+    auto receipt = receive_until(*approval, 5000, [](const Envelope& e) { return e.command == v1::Receipt::kCommand; });
+    CHECK(receipt.has_value());
+    (void)own;
+  }
+  sys.stop();
+}
+
+TEST_CASE("a flooding peer gets BUSY while another peer's P1 report is still routed", "[integration][security]") {
+  SecureSystem sys;
+  zmq::context_t ctx;
+  SystemClock clock;
+  auto flooder = sys.client(ctx, clock, "cli-flood", "cli", sys.key("operator", "cli", "cli-*"));
+  REQUIRE(flooder->connect().ok());
+  auto gateway = sys.client(ctx, clock, "gateway.110", "gateway", sys.key("gateway.110", "gateway", "gateway.110"));
+  REQUIRE(gateway->connect().ok());
+  auto police = sys.client(ctx, clock, "unit:police.ps01", "unit", sys.key("units", "unit", "unit:*"));
+  REQUIRE(police->connect().ok());
+
+  // 400 queries at once against a bucket of 20: most must be refused BUSY.
+  constexpr int kFlood = 400;
+  v1::IncidentsQuery query;
+  for (int i = 0; i < kFlood; ++i) flooder->send_message("router", query);
+  const auto report_id = gateway->send_message("router", report("sec-p1-1", "traffic.accident", 1));
+
+  auto ack = receive_until(*gateway, 10000, [](const Envelope& e) { return e.command == v1::ReportAck::kCommand; });
+  REQUIRE(ack.has_value());
+  auto order = receive_until(*police, 10000, [](const Envelope& e) { return e.command == v1::DispatchOrder::kCommand; });
+  REQUIRE(order.has_value());
+  CHECK(decode_body<v1::DispatchOrder>(order->body)->priority == 1);
+  (void)report_id;
+
+  int busy = 0;
+  int answered = 0;
+  for (int i = 0; i < 2 * kFlood && busy + answered < kFlood; ++i) {
+    auto env = flooder->receive(2000);
+    if (!env) break;
+    if (env->command == v1::Error::kCommand) {
+      auto err = decode_body<v1::Error>(env->body);
+      if (err.ok() && err->name == "BUSY") ++busy;
+    } else if (env->command == v1::IncidentList::kCommand) {
+      ++answered;
+    }
+  }
+  INFO("busy " << busy << ", answered " << answered);
+  CHECK(busy >= kFlood - 100);  // the bucket refills at 20/s: far fewer than 100 more can pass
+  CHECK(answered >= 20);
+  CHECK(busy + answered == kFlood);
+  auto event = sys.security_event(std::string(v1::security_event::kRateLimited), "cli-flood");
+  REQUIRE(event.has_value());
+  CHECK_THAT(event->reason, Catch::Contains("rate limit"));
+  sys.stop();
+}
