@@ -1,5 +1,5 @@
 // The `liandong` CLI against real processes: `up` starts and supervises the broker, `stats`
-// reads its counters, commands of services not built yet refuse clearly.
+// reads its counters, commands refuse clearly when they cannot work.
 #include <nlohmann/json.hpp>
 
 #include <map>

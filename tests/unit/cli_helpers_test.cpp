@@ -10,7 +10,6 @@
 #include "tools/cli/data_dir.hpp"
 #include "tools/cli/duration_text.hpp"
 #include "tools/cli/help_formatter.hpp"
-#include "tools/cli/not_built.hpp"
 
 using namespace liandong;
 using namespace liandong::cli;
@@ -73,13 +72,7 @@ TEST_CASE("help text wraps between words", "[unit][cli]") {
   CHECK(wrap_text("averyverylongword x", 5) == "averyverylongword\nx");
 }
 
-TEST_CASE("commands of services not built yet say which service and issue", "[unit][cli]") {
-  CHECK(not_built_message("report", PlannedService::kRouter) ==
-        "'report' needs the router, which is not built yet (issue #4)");
-  CHECK(not_built_message("audit trail", PlannedService::kAudit) ==
-        "'audit trail' needs the audit service, which is not built yet (issue #3)");
-  CHECK(not_built_message("keys gen", PlannedService::kSecurity).find("issue #7") != std::string::npos);
-
+TEST_CASE("a subcommand's path names it as the operator types it", "[unit][cli]") {
   CLI::App app{"t"};
   CLI::App* unit = app.add_subcommand("unit");
   CLI::App* ack = unit->add_subcommand("ack");

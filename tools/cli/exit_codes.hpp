@@ -9,7 +9,6 @@ namespace liandong::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;   // the command ran and failed (no answer, a child died)
 inline constexpr int kExitUsage = 2;     // bad options or arguments
-inline constexpr int kExitNotBuilt = 3;  // the service the command needs does not exist yet
 
 // Prints "liandong: <reason>" on stderr (newlines in `reason` become spaces) and returns `code`.
 int fail(int code, std::string_view reason);

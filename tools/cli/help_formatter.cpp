@@ -49,4 +49,13 @@ std::string HelpFormatter::make_option_desc(const CLI::Option* opt) const {
   return wrap_text(opt->get_description(), kWidth - kColumn);
 }
 
+std::string command_path(const CLI::App& command) {
+  std::string path = command.get_name();
+  for (const CLI::App* up = command.get_parent(); up != nullptr && up->get_parent() != nullptr;
+       up = up->get_parent()) {
+    path = up->get_name() + " " + path;
+  }
+  return path;
+}
+
 }  // namespace liandong::cli

@@ -23,4 +23,7 @@ class HelpFormatter : public CLI::Formatter {
   std::string make_option_desc(const CLI::Option* opt) const override;
 };
 
+// "incident show" for the `show` subcommand of `incident` (the program's own name left out).
+std::string command_path(const CLI::App& command);
+
 }  // namespace liandong::cli

@@ -5,7 +5,6 @@
 #include "tools/cli/commands.hpp"
 #include "tools/cli/exit_codes.hpp"
 #include "tools/cli/help_formatter.hpp"
-#include "tools/cli/not_built.hpp"
 
 using namespace liandong::cli;
 
@@ -48,7 +47,7 @@ int main(int argc, char** argv) {
   app.footer(
       "Every command takes --data-dir DIR (default ./liandong-data); commands that talk to the bus\n"
       "also take --broker ENDPOINT. 'liandong COMMAND --help' explains a command.\n"
-      "Exit status: 0 success, 1 failure, 2 bad usage, 3 the service the command needs is not built yet.");
+      "Exit status: 0 success, 1 failure, 2 bad usage.");
 
   try {
     app.parse(argc, argv);
