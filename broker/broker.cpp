@@ -83,7 +83,7 @@ void Broker::send_error(const std::string& routing_id, ErrorCode code, const std
 }
 
 void Broker::on_message(const std::string& routing_id, std::vector<zmq::message_t>& frames,
-                        const std::string& key_label) {
+                        const std::string& connection_key) {
   count("messages_in");
   const auto max_frame = static_cast<std::size_t>(config_.max_frame_bytes);
   Status status = check_envelope(frames, max_frame);
@@ -106,7 +106,7 @@ void Broker::on_message(const std::string& routing_id, std::vector<zmq::message_
 
   if (destination.empty()) {
     if (command == v1::Register::kCommand) {
-      handle_register(routing_id, message_id, frames[kBodyFrame], key_label);
+      handle_register(routing_id, message_id, frames[kBodyFrame], connection_key);
       return;
     }
     handle_own_command(routing_id, command, message_id);
@@ -218,7 +218,7 @@ void Broker::handle_own_command(const std::string& routing_id, const std::string
   if (command == v1::Heartbeat::kCommand) return;
   if (command == v1::Disconnect::kCommand) {
     spdlog::info("peer '{}' ({}) disconnected", peer->name, peer->role);
-    rate_limiter_.forget(routing_id);
+    // The bucket stays (keyed by connection): DISCONNECT + REGISTER must not refill it.
     peers_.remove_by_routing_id(routing_id);
     count("disconnects");
     return;
@@ -249,7 +249,7 @@ void Broker::refuse_register(const std::string& routing_id, const std::string& m
 }
 
 void Broker::handle_register(const std::string& routing_id, const std::string& message_id,
-                             const zmq::message_t& body, const std::string& key_label) {
+                             const zmq::message_t& body, const std::string& connection_key) {
   auto reg = decode_body<v1::Register>(frame_view(body));
   if (!reg.ok()) {
     const ErrorCode code = reg.status().code() == ErrorCode::kInvalidBody ||
@@ -265,13 +265,16 @@ void Broker::handle_register(const std::string& routing_id, const std::string& m
                message_id, "REGISTER");
     return;
   }
+  std::string key_label;
   if (authenticating()) {
-    const EnrolledKey* key = key_label.empty() ? nullptr : allowlist_->find_label(key_label);
-    if (key == nullptr || key->revoked()) {
-      refuse_register(routing_id, message_id, reg->name, reg->role, key_label,
-                      "key '" + key_label + "' is not enrolled or was revoked");
+    const EnrolledKey* key = connection_key.empty() ? nullptr : allowlist_->find_valid_key(connection_key);
+    if (key == nullptr) {
+      // The key passed the handshake, so it was valid then: it has been revoked (or replaced) since.
+      refuse_register(routing_id, message_id, reg->name, reg->role, connection_key,
+                      "this connection's key is not enrolled any more (revoked); connect with a valid key");
       return;
     }
+    key_label = key->label;
     if (!key->allows_name(reg->name)) {
       refuse_register(routing_id, message_id, reg->name, reg->role, key_label,
                       "key '" + key_label + "' may register as '" + key->names + "', not as '" + reg->name + "'");
@@ -284,7 +287,7 @@ void Broker::handle_register(const std::string& routing_id, const std::string& m
     }
   }
   const Millis now = clock_.monotonic_ms();
-  auto outcome = peers_.register_peer(reg->name, reg->role, routing_id, now, key_label);
+  auto outcome = peers_.register_peer(reg->name, reg->role, routing_id, now, key_label, connection_key);
   count("registrations");
   if (outcome.replaced_routing_id) {
     count("replaced_registrations");
@@ -308,7 +311,6 @@ void Broker::on_tick() {
   const Millis now = clock_.monotonic_ms();
   for (const Peer& peer : peers_.expire(now, config_.max_silence_ms())) {
     count("peers_expired");
-    rate_limiter_.forget(peer.routing_id);
     spdlog::warn("peer '{}' ({}) silent for {} ms; dropped", peer.name, peer.role, now - peer.last_seen);
   }
   if (now >= next_heartbeat_at_) {
@@ -320,10 +322,16 @@ void Broker::on_tick() {
       if (outcome == SendOutcome::kUnreachable) gone.push_back(name);
     }
     for (const auto& name : gone) {
-      if (auto peer = peers_.remove_by_name(name)) rate_limiter_.forget(peer->routing_id);
+      peers_.remove_by_name(name);
       count("peers_unreachable");
       spdlog::info("peer '{}' is no longer connected; dropped", name);
     }
+  }
+  // Buckets are kept per connection, also after DISCONNECT or expiry (so leaving and registering
+  // again does not refill one); those that have refilled completely are forgotten here.
+  if (now >= next_bucket_prune_at_) {
+    next_bucket_prune_at_ = now + 5000;
+    rate_limiter_.prune(now);
   }
   send_security_events();
 }
@@ -342,8 +350,9 @@ void Broker::set_allowlist(KeyAllowlist allowlist) {
   allowlist_ = std::move(allowlist);
   std::vector<Peer> revoked;
   for (const auto& [name, peer] : peers_.peers()) {
-    const EnrolledKey* key = allowlist_->find_label(peer.key_label);
-    if (key == nullptr || key->revoked()) revoked.push_back(peer);
+    // By public key, not label: a label revoked and enrolled again with a new key must not keep
+    // the old key's sessions.
+    if (allowlist_->find_valid_key(peer.public_key) == nullptr) revoked.push_back(peer);
   }
   for (const Peer& peer : revoked) drop_session(peer, "its key '" + peer.key_label + "' was revoked");
 }
@@ -356,13 +365,12 @@ void Broker::drop_session(const Peer& peer, const std::string& why) {
   v1::Disconnect bye;
   bye.reason = why;
   send_own(peer.routing_id, bye);
-  rate_limiter_.forget(peer.routing_id);
   peers_.remove_by_routing_id(peer.routing_id);
 }
 
 std::optional<std::string> Broker::authenticate(const std::string& public_key, const std::string& address) {
   if (!authenticating()) return std::string();
-  if (const EnrolledKey* key = allowlist_->find_valid_key(public_key)) return key->label;
+  if (allowlist_->find_valid_key(public_key) != nullptr) return public_key;
   count("keys_refused");
   const EnrolledKey* known = nullptr;
   for (const auto& k : allowlist_->keys()) {

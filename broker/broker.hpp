@@ -39,9 +39,10 @@ class Broker {
   Broker(BrokerConfig config, const Clock& clock, FrameSink& sink);
 
   // One message as received from `routing_id`, without the routing-id frame. May move frames.
-  // `key_label`: the enrolled key the connection authenticated with (CurveZMQ); empty in plain mode.
+  // `connection_key`: the public key (Z85) the connection authenticated with (CurveZMQ, the ZAP
+  // user id authenticate() gave it); empty in plain mode.
   void on_message(const std::string& routing_id, std::vector<zmq::message_t>& frames,
-                  const std::string& key_label = {});
+                  const std::string& connection_key = {});
 
   // Switches on authentication (CurveZMQ) with this allowlist, or replaces the list: peers whose
   // key is no longer valid are told DISCONNECT and dropped at once; a REGISTER is then checked
@@ -51,8 +52,9 @@ class Broker {
   bool key_is_valid(const std::string& public_key) const {
     return allowlist_ && allowlist_->find_valid_key(public_key) != nullptr;
   }
-  // The ZAP decision for a connection presenting `public_key` (Z85) from `address`: the enrolled
-  // key's label, or nothing (refused, and recorded as a security event).
+  // The ZAP decision for a connection presenting `public_key` (Z85) from `address`: the user id
+  // to give the connection (the public key itself, so a session is tied to that key and not to a
+  // label that may later be enrolled with another key), or nothing (refused, and recorded).
   std::optional<std::string> authenticate(const std::string& public_key, const std::string& address);
   // Sends heartbeats that are due and drops silent peers. Call at least every heartbeat_ms / 2.
   void on_tick();
@@ -67,7 +69,7 @@ class Broker {
  private:
   void handle_own_command(const std::string& routing_id, const std::string& command, const std::string& message_id);
   void handle_register(const std::string& routing_id, const std::string& message_id, const zmq::message_t& body,
-                       const std::string& key_label);
+                       const std::string& connection_key);
   void forward(const std::string& routing_id, const Peer& sender, std::vector<zmq::message_t>& frames);
   // False (after answering the sender) when `sender` may not send `command` now: its role does
   // not allow it, or its rate limit is spent.
@@ -96,6 +98,7 @@ class Broker {
   std::map<ErrorCode, std::uint64_t> errors_;
   std::optional<KeyAllowlist> allowlist_;
   RateLimiter rate_limiter_;
+  Millis next_bucket_prune_at_ = 0;
   SecurityRecorder security_;
   // Bad input is logged at most this many lines per second so a flood cannot drown the log.
   Millis log_window_start_ = 0;

@@ -3,8 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <tuple>
-#include <utility>
 
 #include "core/curve_keys.hpp"
 #include "core/key_allowlist.hpp"
@@ -17,14 +15,6 @@ namespace {
 constexpr int kMessagesPerWake = 1000;
 constexpr Millis kAllowlistCheckMs = 500;
 
-// When the file was last written and its size; both zero when it is absent.
-std::pair<std::filesystem::file_time_type, std::uintmax_t> file_stamp(const std::filesystem::path& file) {
-  std::error_code ec;
-  const auto mtime = std::filesystem::last_write_time(file, ec);
-  if (ec) return {};
-  const auto size = std::filesystem::file_size(file, ec);
-  return {mtime, ec ? 0 : size};
-}
 }  // namespace
 
 BrokerServer::BrokerServer(BrokerConfig config, const Clock& clock)
@@ -47,14 +37,12 @@ Status BrokerServer::start_security() {
   const std::filesystem::path dir(config_.keys_dir);
   auto key = read_secret_key(dir, kBrokerKeyLabel);
   if (!key.ok()) return key.status().with_context("the broker's own key");
-  allowlist_file_ = KeyAllowlist::file_in(dir);
-  auto list = KeyAllowlist::load(allowlist_file_);
-  if (!list.ok()) return list.status();
-  std::tie(allowlist_mtime_, allowlist_size_) = file_stamp(allowlist_file_);
+  allowlist_.emplace(KeyAllowlist::file_in(dir));
+  if (auto s = allowlist_->load(); !s.ok()) return s;
   std::size_t valid = 0;
-  for (const auto& k : list->keys()) valid += k.revoked() ? 0 : 1;
-  spdlog::info("CurveZMQ on: {} enrolled keys valid in {}", valid, allowlist_file_.string());
-  broker_.set_allowlist(std::move(*list));
+  for (const auto& k : allowlist_->list().keys()) valid += k.revoked() ? 0 : 1;
+  spdlog::info("CurveZMQ on: {} enrolled keys valid in {}", valid, allowlist_->path().string());
+  broker_.set_allowlist(allowlist_->list());
   zap_ = std::make_unique<ZapHandler>(context_, [this](const std::string& public_key, const std::string& address) {
     // A key enrolled a moment ago may not have been read yet: look at the file before refusing.
     if (!broker_.key_is_valid(public_key)) reload_allowlist_if_changed();
@@ -69,21 +57,14 @@ Status BrokerServer::start_security() {
 }
 
 void BrokerServer::reload_allowlist_if_changed() {
-  const auto [mtime, size] = file_stamp(allowlist_file_);
-  if (mtime == allowlist_mtime_ && size == allowlist_size_) return;
-  auto list = KeyAllowlist::load(allowlist_file_);
-  if (!list.ok()) {
-    if (!allowlist_error_reported_) {
-      spdlog::error("cannot re-read the allowlist; keeping the previous one: {}", list.status().message());
-      allowlist_error_reported_ = true;
-    }
+  auto changed = allowlist_->reload_if_changed();
+  if (!changed.ok()) {
+    spdlog::error("cannot re-read the allowlist; keeping the previous one: {}", changed.status().message());
     return;
   }
-  allowlist_error_reported_ = false;
-  allowlist_mtime_ = mtime;
-  allowlist_size_ = size;
-  spdlog::info("allowlist {} changed; re-read {} entries", allowlist_file_.string(), list->keys().size());
-  broker_.set_allowlist(std::move(*list));
+  if (!*changed) return;
+  spdlog::info("allowlist {} changed; re-read {} entries", allowlist_->path().string(), allowlist_->list().keys().size());
+  broker_.set_allowlist(allowlist_->list());
 }
 
 Result<std::string> BrokerServer::bind() { return bind_endpoint(socket_, config_.endpoint); }

@@ -10,7 +10,8 @@
 #include <string>
 
 #include "broker/broker.hpp"
-#include "broker/zap_handler.hpp"
+#include "core/key_allowlist.hpp"
+#include "core/zap_handler.hpp"
 #include "core/clock.hpp"
 #include "core/status.hpp"
 
@@ -37,7 +38,7 @@ class BrokerServer final : public FrameSink {
   BrokerConfig config_;
   zmq::context_t context_;
   // Re-reads enrolled.toml when it changed (checked twice a second); a damaged file keeps the
-  // previous list and is reported once.
+  // previous list and is reported.
   void reload_allowlist_if_changed();
 
   zmq::socket_t socket_;
@@ -45,10 +46,7 @@ class BrokerServer final : public FrameSink {
   const Clock& clock_;
   std::unique_ptr<ZapHandler> zap_;
   std::string public_key_;
-  std::filesystem::path allowlist_file_;
-  std::filesystem::file_time_type allowlist_mtime_{};
-  std::uintmax_t allowlist_size_ = 0;
-  bool allowlist_error_reported_ = false;
+  std::optional<AllowlistFile> allowlist_;
   Millis next_allowlist_check_ = 0;
 };
 

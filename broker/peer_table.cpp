@@ -4,7 +4,7 @@ namespace liandong::broker {
 
 PeerTable::RegisterOutcome PeerTable::register_peer(const std::string& name, const std::string& role,
                                                     const std::string& routing_id, Millis now,
-                                                    const std::string& key_label) {
+                                                    const std::string& key_label, const std::string& public_key) {
   RegisterOutcome outcome;
   // The connection may have been registered under another name before.
   if (auto it = name_of_routing_id_.find(routing_id); it != name_of_routing_id_.end() && it->second != name) {
@@ -21,6 +21,7 @@ PeerTable::RegisterOutcome PeerTable::register_peer(const std::string& name, con
   peer.role = role;
   peer.routing_id = routing_id;
   peer.key_label = key_label;
+  peer.public_key = public_key;
   if (!same_connection) peer.registered_at = now;
   peer.last_seen = now;
   name_of_routing_id_[routing_id] = name;

@@ -17,6 +17,7 @@ struct Peer {
   std::string role;
   std::string routing_id;  // ZeroMQ identity bytes the ROUTER socket gave the connection
   std::string key_label;   // the enrolled CurveZMQ key it connected with; empty in plain mode
+  std::string public_key;  // that key (Z85): the session stands only while this key stays valid
   Millis registered_at = 0;
   Millis last_seen = 0;
 };
@@ -30,7 +31,7 @@ class PeerTable {
   // Registers `name`; a name already held by another connection passes to this one (the newest
   // registration wins), and a connection registering a second name gives up its first.
   RegisterOutcome register_peer(const std::string& name, const std::string& role, const std::string& routing_id,
-                                Millis now, const std::string& key_label = {});
+                                Millis now, const std::string& key_label = {}, const std::string& public_key = {});
   const Peer* by_name(const std::string& name) const;
   const Peer* by_routing_id(const std::string& routing_id) const;
   void touch(const std::string& routing_id, Millis now);

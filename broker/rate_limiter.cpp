@@ -24,6 +24,7 @@ bool RateLimiter::admit(const std::string& routing_id, const std::string& role, 
   Bucket& bucket = it->second;
   if (fresh) {
     bucket.tokens = limit.burst;
+    bucket.limit = limit;
   } else {
     const double elapsed_s = static_cast<double>(std::max<Millis>(0, now - bucket.refilled_at)) / 1000.0;
     bucket.tokens = std::min(limit.burst, bucket.tokens + elapsed_s * limit.per_second);
@@ -32,6 +33,18 @@ bool RateLimiter::admit(const std::string& routing_id, const std::string& role, 
   if (bucket.tokens < 1.0) return false;
   bucket.tokens -= 1.0;
   return true;
+}
+
+void RateLimiter::prune(Millis now) {
+  for (auto it = buckets_.begin(); it != buckets_.end();) {
+    const Bucket& b = it->second;
+    const double elapsed_s = static_cast<double>(std::max<Millis>(0, now - b.refilled_at)) / 1000.0;
+    if (b.tokens + elapsed_s * b.limit.per_second >= b.limit.burst) {
+      it = buckets_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 }  // namespace liandong::broker

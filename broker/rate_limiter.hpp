@@ -30,12 +30,17 @@ class RateLimiter {
   // The limit that applies to `role` (unlimited for a role without one).
   RateLimit limit_of(const std::string& role) const;
   void forget(const std::string& routing_id) { buckets_.erase(routing_id); }
+  // Drops the buckets that are full again by `now`: a full bucket is what a new one would be, so
+  // forgetting it changes nothing but memory. Keeps the table bounded by recent connections.
+  void prune(Millis now);
+  std::size_t buckets() const { return buckets_.size(); }
   bool enabled() const { return enabled_; }
 
  private:
   struct Bucket {
     double tokens = 0;
     Millis refilled_at = 0;
+    RateLimit limit;
   };
   std::map<std::string, RateLimit> limits_;
   bool enabled_;

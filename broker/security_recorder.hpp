@@ -50,7 +50,7 @@ class SecurityRecorder {
   const Clock& clock_;
   IdGenerator ids_;
   std::deque<Pending> pending_;
-  std::map<std::string, Fold> folds_;  // "type|peer|command|reason-kind" -> the current window
+  std::map<std::string, Fold> folds_;  // "type|peer|command" -> the current window
   std::uint64_t dropped_ = 0;
 };
 

@@ -11,6 +11,8 @@
 #include <ctime>
 #include <memory>
 #include <thread>
+#include <tuple>
+#include <utility>
 
 #include <sstream>
 
@@ -93,6 +95,36 @@ std::string enrolment_time_now() {
 }
 
 
+
+namespace {
+// When the file was last written and its size; both zero when it is absent.
+std::pair<std::filesystem::file_time_type, std::uintmax_t> file_stamp(const std::filesystem::path& file) {
+  std::error_code ec;
+  const auto mtime = std::filesystem::last_write_time(file, ec);
+  if (ec) return {};
+  const auto size = std::filesystem::file_size(file, ec);
+  return {mtime, ec ? 0 : size};
+}
+}  // namespace
+
+Status AllowlistFile::load() {
+  std::tie(mtime_, size_) = file_stamp(file_);
+  auto list = KeyAllowlist::load(file_);
+  if (!list.ok()) return list.status();
+  list_ = std::move(*list);
+  return Status::Ok();
+}
+
+Result<bool> AllowlistFile::reload_if_changed() {
+  const auto [mtime, size] = file_stamp(file_);
+  if (mtime == mtime_ && size == size_) return false;
+  mtime_ = mtime;
+  size_ = size;
+  auto list = KeyAllowlist::load(file_);
+  if (!list.ok()) return list.status();
+  list_ = std::move(*list);
+  return true;
+}
 
 bool EnrolledKey::allows_name(std::string_view name) const {
   if (!names.empty() && names.back() == '*') {

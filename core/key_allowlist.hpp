@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -34,7 +35,8 @@ class KeyAllowlist {
 
   // An absent file is an empty list; a damaged one is an error naming the line.
   static Result<KeyAllowlist> load(const std::filesystem::path& file);
-  // Writes the whole list to a temporary file (mode 0600) and renames it over `file`.
+  // Writes the whole list to a temporary file and renames it over `file`, then restricts it to
+  // its owner (0600). It holds public keys only; the rename keeps readers from seeing half.
   Status save(const std::filesystem::path& file) const;
 
   // The valid (not revoked) key with this Z85 public key.
@@ -52,6 +54,26 @@ class KeyAllowlist {
 
  private:
   std::vector<EnrolledKey> keys_;
+};
+
+// enrolled.toml as a long-running process sees it: loaded at start, re-read when its size or
+// modification time changes (`liandong keys` replaces it by rename, so a reader never sees half).
+class AllowlistFile {
+ public:
+  explicit AllowlistFile(std::filesystem::path file) : file_(std::move(file)) {}
+  // The first load; an absent file is an empty list, a damaged one an error.
+  Status load();
+  // True when the file changed and was re-read. A damaged file keeps the previous list and is an
+  // error (the caller reports it; the next call tries again only after another change).
+  Result<bool> reload_if_changed();
+  const KeyAllowlist& list() const { return list_; }
+  const std::filesystem::path& path() const { return file_; }
+
+ private:
+  std::filesystem::path file_;
+  KeyAllowlist list_;
+  std::filesystem::file_time_type mtime_{};
+  std::uintmax_t size_ = 0;
 };
 
 // Loads KEYS_DIR/enrolled.toml, applies `change` and saves it, holding an exclusive flock on

@@ -12,6 +12,7 @@
 #include "core/sockets.hpp"
 #include "services/gateway/gateway_config.hpp"
 #include "services/gateway/gateway_link.hpp"
+#include "services/gw_watch/relay_access.hpp"
 #include "services/gw_watch/relay_endpoint.hpp"
 #include "services/gw_watch/watch_gateway.hpp"
 
@@ -102,6 +103,14 @@ int main(int argc, char** argv) {
   zmq::context_t context(1);
   SystemClock clock;
   watch::RelayEndpoint relays(context);
+  // With keys, relays authenticate like bus peers (CurveZMQ, enrolled with role relay).
+  watch::RelayAccess relay_access(context, keys_dir);
+  if (!keys_dir.empty()) {
+    if (auto s = relay_access.start(relays, config.name); !s.ok()) {
+      spdlog::error("{}", s.message());
+      return 2;
+    }
+  }
   auto bound = relays.bind(config.listen);
   if (!bound.ok()) {
     spdlog::error("{}", bound.status().message());
@@ -151,12 +160,15 @@ int main(int argc, char** argv) {
   const auto handle = [&gw](const std::string& route, const std::vector<std::string>& frames) { gw.on_relay_message(route, frames); };
   while (!stop_requested()) {
     // Wait on the relays and the bus together: whichever speaks is served at once.
-    zmq::pollitem_t items[] = {{relays.poll_handle(), 0, ZMQ_POLLIN, 0}, {bus.poll_handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::pollitem_t items[] = {{relays.poll_handle(), 0, ZMQ_POLLIN, 0},
+                               {bus.poll_handle(), 0, ZMQ_POLLIN, 0},
+                               {relay_access.poll_handle(), 0, ZMQ_POLLIN, 0}};
     try {
-      zmq::poll(items, 2, std::chrono::milliseconds(5));
+      zmq::poll(items, relay_access.poll_handle() ? 3 : 2, std::chrono::milliseconds(5));
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) spdlog::warn("polling: {}", e.what());
     }
+    relay_access.handle_pending();
     relays.poll(0, handle);
     link.poll(0);
     gw.tick();

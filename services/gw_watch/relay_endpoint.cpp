@@ -15,6 +15,12 @@ RelayEndpoint::RelayEndpoint(zmq::context_t& context) : socket_(context, zmq::so
   socket_.set(zmq::sockopt::sndhwm, 10'000);
 }
 
+void RelayEndpoint::require_curve(const std::string& secret_key) {
+  socket_.set(zmq::sockopt::zap_domain, "liandong-relays");
+  socket_.set(zmq::sockopt::curve_server, 1);
+  socket_.set(zmq::sockopt::curve_secretkey, secret_key);
+}
+
 Result<std::string> RelayEndpoint::bind(const std::string& listen) {
   std::string endpoint = listen;
   if (endpoint.find("://") == std::string::npos) endpoint = "tcp://" + endpoint;

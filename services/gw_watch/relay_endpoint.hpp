@@ -19,6 +19,9 @@ class RelayEndpoint final : public RelaySender {
   using Handler = std::function<void(const std::string& routing_id, const std::vector<std::string>& frames)>;
 
   explicit RelayEndpoint(zmq::context_t& context);
+  // Makes the socket a CurveZMQ server with this secret key (Z85), checked by the context's ZAP
+  // handler (relay_access.hpp). Call before bind().
+  void require_curve(const std::string& secret_key);
   // Binds `listen` ("tcp://127.0.0.1:5571"; port 0 picks one) and returns the endpoint bound.
   Result<std::string> bind(const std::string& listen);
   // Waits up to `timeout_ms` for relay messages and hands each (at most 1,000) to `handler`.

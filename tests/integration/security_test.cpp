@@ -12,6 +12,7 @@
 #include "core/key_allowlist.hpp"
 #include "schemas/messages.hpp"
 #include "services/audit/sqlite_event_store.hpp"
+#include "services/gw_watch/relay_protocol.hpp"
 #include "tests/integration/broker_fixture.hpp"
 
 using namespace liandong;
@@ -141,6 +142,37 @@ v1::IncidentReport report(const std::string& id, const std::string& category, st
   r.caller = v1::Caller{"13900000000", std::nullopt};
   r.reported_at_ms = 1'790'000'000'000;
   return r;
+}
+
+// A phone relay on the watch gateway's relay socket: HELLO, then whether WELCOME came (bounded).
+bool relay_welcomed(zmq::context_t& ctx, const std::string& endpoint, const CurveClientKeys& keys,
+                    const std::string& server_key) {
+  zmq::socket_t relay(ctx, zmq::socket_type::dealer);
+  relay.set(zmq::sockopt::linger, 0);
+  relay.set(zmq::sockopt::curve_serverkey, server_key);
+  relay.set(zmq::sockopt::curve_publickey, keys.public_key);
+  relay.set(zmq::sockopt::curve_secretkey, keys.secret_key);
+  relay.connect(endpoint);
+  watch::Hello hello;
+  hello.relay_id = keys.label;
+  hello.area = "G00001";
+  const auto frames = watch::make_relay_frames(watch::Hello::kCommand, "h1", encode_body(hello));
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    relay.send(zmq::buffer(frames[i]), i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+  }
+  for (int i = 0; i < 30; ++i) {
+    zmq::pollitem_t item{relay.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, std::chrono::milliseconds(100));
+    if (!(item.revents & ZMQ_POLLIN)) continue;
+    std::vector<zmq::message_t> reply;
+    zmq::message_t m;
+    do {
+      (void)relay.recv(m);
+      reply.emplace_back(std::move(m));
+    } while (reply.back().more());
+    return reply.size() >= 2 && reply[1].to_string() == watch::Welcome::kCommand;
+  }
+  return false;
 }
 
 }  // namespace
@@ -315,5 +347,27 @@ TEST_CASE("a flooding peer gets BUSY while another peer's P1 report is still rou
   auto event = sys.security_event(std::string(v1::security_event::kRateLimited), "cli-flood");
   REQUIRE(event.has_value());
   CHECK_THAT(event->reason, Catch::Contains("rate limit"));
+  sys.stop();
+}
+
+TEST_CASE("the watch gateway's relay socket admits only enrolled relay keys", "[integration][security]") {
+  SecureSystem sys;
+  zmq::context_t ctx;
+  const auto gateway_keys = sys.key("gateway.watch", "gateway", "gateway.watch");
+  auto gw = ChildProcess::start({LIANDONG_GW_WATCH_BIN, "--config", LIANDONG_SOURCE_DIR "/config/liandong.toml",
+                                 "--broker", sys.endpoint, "--keys", sys.keys, "--data-dir", sys.dir.path(),
+                                 "--ready-file", sys.dir.file("gw-watch.ready"), "--listen", "tcp://127.0.0.1:0"},
+                                sys.dir.file("gw-watch.log"));
+  auto relay_endpoint = wait_for_ready_file(sys.dir.file("gw-watch.ready"), std::chrono::seconds(20));
+  INFO(read_file(sys.dir.file("gw-watch.log")));
+  REQUIRE(relay_endpoint.has_value());
+
+  CHECK(relay_welcomed(ctx, *relay_endpoint, sys.key("relay.7", "relay", "relay.7"), gateway_keys.public_key));
+  // A key that was never enrolled, and an enrolled key of another role, fail the handshake.
+  CHECK_FALSE(relay_welcomed(ctx, *relay_endpoint, sys.key("relay.x", "relay", "relay.x", false), gateway_keys.public_key));
+  CHECK_FALSE(relay_welcomed(ctx, *relay_endpoint, sys.key("console.1", "console", "console.1"), gateway_keys.public_key));
+  CHECK_THAT(read_file(sys.dir.file("gw-watch.log")),
+             Catch::Contains("refused a relay connection") && Catch::Contains("not relay"));
+  CHECK(gw.stop());
   sys.stop();
 }

@@ -8,10 +8,12 @@
 
 namespace liandong::cli {
 
-DemoRelay::DemoRelay(zmq::context_t& ctx, std::string endpoint, const router::Deployment& deployment, std::mutex& mutex,
+DemoRelay::DemoRelay(zmq::context_t& ctx, std::string endpoint, std::optional<CurveClientKeys> keys,
+                     const router::Deployment& deployment, std::mutex& mutex,
                      std::map<std::string, Steady::time_point>& sent_by_report, std::deque<std::string>& lines)
     : ctx_(ctx),
       endpoint_(std::move(endpoint)),
+      keys_(std::move(keys)),
       deployment_(deployment),
       mutex_(mutex),
       sent_by_report_(sent_by_report),
@@ -28,6 +30,11 @@ void DemoRelay::send(std::string_view command, const std::string& body) {
 Status DemoRelay::connect() {
   socket_ = std::make_unique<zmq::socket_t>(ctx_, zmq::socket_type::dealer);
   socket_->set(zmq::sockopt::linger, 0);
+  if (keys_) {
+    socket_->set(zmq::sockopt::curve_serverkey, keys_->broker_public_key);
+    socket_->set(zmq::sockopt::curve_publickey, keys_->public_key);
+    socket_->set(zmq::sockopt::curve_secretkey, keys_->secret_key);
+  }
   socket_->connect(endpoint_);
   watch::Hello hello;
   hello.relay_id = "demo-relay-" + std::to_string(::getpid() % 100000);

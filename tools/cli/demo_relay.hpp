@@ -11,9 +11,11 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/curve_keys.hpp"
 #include "core/status.hpp"
 #include "services/router/deployment.hpp"
 #include "tools/cli/demo_scenario.hpp"
@@ -25,7 +27,9 @@ class DemoRelay {
   using Steady = std::chrono::steady_clock;
   // `sent_by_report` (report id -> when its alarm was pressed) and `lines` belong to the caller
   // and are guarded by `mutex`.
-  DemoRelay(zmq::context_t& ctx, std::string endpoint, const router::Deployment& deployment, std::mutex& mutex,
+  // `keys`: CurveZMQ (its relay key; the server key is the watch gateway's), none when plain.
+  DemoRelay(zmq::context_t& ctx, std::string endpoint, std::optional<CurveClientKeys> keys,
+            const router::Deployment& deployment, std::mutex& mutex,
             std::map<std::string, Steady::time_point>& sent_by_report, std::deque<std::string>& lines);
 
   // Connects and introduces itself (HELLO -> WELCOME), waiting up to 5 s.
@@ -56,6 +60,7 @@ class DemoRelay {
 
   zmq::context_t& ctx_;
   std::string endpoint_;
+  std::optional<CurveClientKeys> keys_;
   const router::Deployment& deployment_;
   std::mutex& mutex_;
   std::map<std::string, Steady::time_point>& sent_by_report_;

@@ -389,7 +389,7 @@ Result<DemoResult> run_demo(const DemoScenario& scenario, const DemoEndpoints& e
   const std::string sub = "demo-follow-" + std::to_string(::getpid());
   follow.send_message("audit", v1::AuditSubscribe{sub, from_seq, 10'000});
 
-  DemoRelay relay(ctx, endpoints.gateways.at("watch"), *deployment, shared.m, shared.sent_by_report, shared.lines);
+  DemoRelay relay(ctx, endpoints.gateways.at("watch"), endpoints.relay_keys, *deployment, shared.m, shared.sent_by_report, shared.lines);
   if (auto s = relay.connect(); !s.ok()) return s;
 
   const auto start = Steady::now();

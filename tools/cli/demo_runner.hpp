@@ -26,6 +26,7 @@ struct DemoEndpoints {
   // demo's own view of the log (an operator key, names cli-*); none when the system runs plain.
   std::optional<CurveClientKeys> units_keys;
   std::optional<CurveClientKeys> operator_keys;
+  std::optional<CurveClientKeys> relay_keys;  // the demo relay's; its server key is the watch gateway's
 };
 
 struct DemoResult {

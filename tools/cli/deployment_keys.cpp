@@ -19,6 +19,7 @@ std::vector<DeploymentKey> system_keys() {
 }
 
 DeploymentKey demo_units_key() { return {"demo-units", "unit", "unit:*"}; }
+DeploymentKey demo_relay_key() { return {"demo-relay", "relay", "demo-relay"}; }
 
 Status ensure_keys(const std::filesystem::path& keys_dir, const std::vector<DeploymentKey>& keys, std::ostream& out) {
   for (const DeploymentKey& wanted : keys) {

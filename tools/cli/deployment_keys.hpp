@@ -20,8 +20,10 @@ struct DeploymentKey {
 
 // The broker, audit, router, the four gateways and "operator" (CLI commands, names cli-*).
 std::vector<DeploymentKey> system_keys();
-// What `liandong demo` adds: "demo-units", which may register as any unit:* (it plays every unit).
+// What `liandong demo` adds: "demo-units", which may register as any unit:* (it plays every
+// unit), and "demo-relay", the phone relay it plays on the watch gateway's relay socket.
 DeploymentKey demo_units_key();
+DeploymentKey demo_relay_key();
 
 // Creates and enrolls each key of `keys` whose secret file is absent, saying so on `out`. A key
 // whose file is gone while its label is still enrolled is an error: silently enrolling a new one

@@ -78,6 +78,12 @@ int replay_demo(const UpOptions& options, const SystemOptions& system, const Dat
     if (!operator_keys.ok()) return fail(kExitFailure, operator_keys.status().message());
     endpoints.units_keys = *units;
     endpoints.operator_keys = *operator_keys;
+    // The relay talks to the watch gateway, whose own key is the server's.
+    auto relay = read_secret_key(system.keys_dir, demo_relay_key().label);
+    if (!relay.ok()) return fail(kExitFailure, relay.status().message());
+    auto watch = read_key_file(public_key_path(system.keys_dir, "gateway.watch"));
+    if (!watch.ok()) return fail(kExitFailure, watch.status().message());
+    endpoints.relay_keys = CurveClientKeys{relay->label, relay->public_key, relay->secret_key, watch->public_key};
   }
   for (const char* platform : {"110", "96345", "citymgmt", "watch"}) {
     auto ep = read_endpoint_file(data_dir.endpoint_file(std::string("gw-") + platform));
@@ -121,7 +127,10 @@ int run_up(const UpOptions& options) {
     std::cout << "INSECURE: --insecure-plain: no CurveZMQ; any local process may join the bus as anyone" << std::endl;
   } else {
     std::vector<DeploymentKey> keys = system_keys();
-    if (options.demo) keys.push_back(demo_units_key());
+    if (options.demo) {
+      keys.push_back(demo_units_key());
+      keys.push_back(demo_relay_key());
+    }
     if (Status s = ensure_keys(system.keys_dir, keys, std::cout); !s.ok()) return fail(kExitFailure, s.message());
   }
 

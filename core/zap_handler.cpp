@@ -1,4 +1,4 @@
-#include "broker/zap_handler.hpp"
+#include "core/zap_handler.hpp"
 
 #include <zmq.h>
 
@@ -7,7 +7,7 @@
 
 #include "core/sockets.hpp"
 
-namespace liandong::broker {
+namespace liandong {
 
 namespace {
 constexpr const char* kZapEndpoint = "inproc://zeromq.zap.01";
@@ -65,4 +65,4 @@ void ZapHandler::answer(const std::vector<zmq::message_t>& request) {
   }
 }
 
-}  // namespace liandong::broker
+}  // namespace liandong

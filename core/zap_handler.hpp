@@ -1,6 +1,7 @@
-// The broker's ZAP handler (ZeroMQ RFC 27): libzmq asks it, for every CurveZMQ handshake on the
-// broker's socket, whether the client's public key may connect. The decision is the Broker's
-// (authenticate()); this class only speaks the ZAP wire format on inproc://zeromq.zap.01.
+// A ZAP handler (ZeroMQ RFC 27): libzmq asks it, for every CurveZMQ handshake on a server
+// socket of the same context, whether the client's public key may connect. The decision is the
+// caller's (the broker's allowlist, the watch gateway's relays); this class only speaks the ZAP
+// wire format on inproc://zeromq.zap.01. One per context.
 #pragma once
 
 #include <zmq.hpp>
@@ -11,7 +12,7 @@
 
 #include "core/status.hpp"
 
-namespace liandong::broker {
+namespace liandong {
 
 class ZapHandler {
  public:
@@ -33,4 +34,4 @@ class ZapHandler {
   Decide decide_;
 };
 
-}  // namespace liandong::broker
+}  // namespace liandong
