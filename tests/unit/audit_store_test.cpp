@@ -16,33 +16,15 @@
 #include "services/audit/hash_chain.hpp"
 #include "services/audit/sqlite_event_store.hpp"
 
+#include "tests/unit/temp_dir.hpp"
+
 using namespace liandong;
 using namespace liandong::audit;
 namespace fs = std::filesystem;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/liandong-audit-XXXXXX";
-    const char* made = mkdtemp(pattern);
-    REQUIRE(made != nullptr);
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using TempDir = liandong::testing::UnitTempDir;
 
 // A second, plain SQLite connection: what a tamperer or another process would use.
 class RawDb {

@@ -12,30 +12,13 @@
 
 #include "core/curve_keys.hpp"
 
+#include "tests/unit/temp_dir.hpp"
+
 using namespace liandong;
 namespace fs = std::filesystem;
 
 namespace {
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/liandong-keys-XXXXXX";
-    const char* made = mkdtemp(pattern);
-    REQUIRE(made != nullptr);
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using TempDir = liandong::testing::UnitTempDir;
 
 unsigned mode_of(const fs::path& path) {
   struct stat st {};
