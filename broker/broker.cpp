@@ -127,7 +127,7 @@ void Broker::on_message(const std::string& routing_id, std::vector<zmq::message_
   peers_.touch(routing_id, clock_.monotonic_ms());
   if (!admit(routing_id, *sender, command, message_id)) return;
   if (destination == kBrokerPeerName) {
-    handle_to_broker(command, frames[kBodyFrame]);
+    handle_to_broker(*sender, command, frames[kBodyFrame]);
     return;
   }
   forward(routing_id, *sender, frames);
@@ -161,7 +161,10 @@ bool Broker::admit(const std::string& routing_id, const Peer& sender, const std:
   return true;
 }
 
-void Broker::handle_to_broker(const std::string& command, const zmq::message_t& body) {
+void Broker::handle_to_broker(const Peer& sender, const std::string& command, const zmq::message_t& body) {
+  // Only the audit service answers the broker's events; anyone else's AUDIT_ACK would let a peer
+  // make the broker forget a security event before it is stored.
+  if (sender.role != "audit") return;
   if (command == v1::AuditAck::kCommand) {
     if (auto ack = decode_body<v1::AuditAck>(frame_view(body)); ack.ok()) security_.acknowledged(ack->event_id);
     return;

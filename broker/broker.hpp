@@ -77,7 +77,7 @@ class Broker {
              const std::string& message_id);
   void refuse_register(const std::string& routing_id, const std::string& message_id, const std::string& name,
                        const std::string& role, const std::string& key_label, const std::string& why);
-  void handle_to_broker(const std::string& command, const zmq::message_t& body);
+  void handle_to_broker(const Peer& sender, const std::string& command, const zmq::message_t& body);
   void send_security_events();
   void drop_session(const Peer& peer, const std::string& why);
   void send_error(const std::string& routing_id, ErrorCode code, const std::string& message,

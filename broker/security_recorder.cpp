@@ -14,6 +14,10 @@ void SecurityRecorder::enqueue(std::string_view type, const v1::SecurityEvent& e
     ++dropped_;
     return;
   }
+  // One log line per event: folding keeps this to one a second per peer and kind.
+  spdlog::warn("security: {} peer '{}'{}{}: {}{}", type, event.peer, event.key ? " key '" + *event.key + "'" : "",
+               event.command ? " " + *event.command : "", event.reason,
+               event.repeated > 0 ? " (" + std::to_string(event.repeated) + " more like it)" : "");
   v1::AuditEvent audit;
   audit.event_id = ids_.next();
   audit.type = std::string(type);

@@ -157,6 +157,10 @@ void BusClient::keep_alive(Millis now) {
   if (now - last_heard_ > heartbeat_ms_ * options_.liveness) {
     // The broker has been silent for `liveness` intervals: assume the connection is dead (or the
     // broker restarted) and start a fresh socket and session.
+    if (auto failure = handshake_failure()) {
+      // Said once per reconnect cycle: libzmq itself retries the handshake every 100 ms.
+      spdlog::error("{}", failure->message());
+    }
     spdlog::warn("broker at {} silent for {} ms; reconnecting as '{}'", options_.endpoint, now - last_heard_,
                  options_.name);
     registered_ = false;
