@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/status.hpp"
+#include "core/utf8.hpp"
 
 namespace liandong {
 
@@ -176,6 +177,9 @@ template <class T>
 Status convert(const msgpack::object& o, T& out, const std::string& path) {
   if constexpr (std::is_same_v<T, std::string>) {
     if (o.type != msgpack::type::STR) return wrong_type(path, "string", o);
+    if (!valid_utf8(std::string_view(o.via.str.ptr, o.via.str.size))) {
+      return {ErrorCode::kInvalidValue, "field '" + path + "' is not valid UTF-8"};
+    }
     out.assign(o.via.str.ptr, o.via.str.size);
   } else if constexpr (std::is_same_v<T, bool>) {
     if (o.type != msgpack::type::BOOLEAN) return wrong_type(path, "boolean", o);
@@ -225,6 +229,7 @@ Status convert(const msgpack::object& o, T& out, const std::string& path) {
       const auto& kv = o.via.map.ptr[i];
       if (kv.key.type != msgpack::type::STR) return wrong_type(path + " key", "string", kv.key);
       std::string key(kv.key.via.str.ptr, kv.key.via.str.size);
+      if (!valid_utf8(key)) return {ErrorCode::kInvalidValue, "a key of map '" + path + "' is not valid UTF-8"};
       Status s = convert(kv.val, out[key], path + "." + key);
       if (!s.ok()) return s;
     }

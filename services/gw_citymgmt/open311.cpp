@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/config.hpp"
+#include "core/utf8.hpp"
 
 namespace liandong::citymgmt {
 namespace {
@@ -38,39 +39,6 @@ int hex_value(char c) {
   return -1;
 }
 
-// Strict UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF). Form values
-// are raw bytes after percent-decoding; the case's JSON (GET /requests.json) and the bus need text.
-bool valid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = 0;
-    unsigned lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    } else {
-      return false;
-    }
-    if (i + len > s.size()) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      const auto b = static_cast<unsigned char>(s[i + k]);
-      if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return false;
-    }
-    i += len;
-  }
-  return true;
-}
 
 Result<std::string> url_decode(std::string_view in, std::string_view what) {
   std::string out;

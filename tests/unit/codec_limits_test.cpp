@@ -226,3 +226,27 @@ TEST_CASE("per-field lengths of edge messages: at the limit decodes, one byte mo
     expect_refused(decode_body<watch::AlertDelivered>(encode_body(delivered)), "alert_id", 1024);
   }
 }
+
+TEST_CASE("strings must be UTF-8: other bytes are refused naming the field", "[unit][codec][limits]") {
+  v1::IncidentReport report;
+  report.report_id = "r-1";
+  report.source = "110";
+  report.category = "fire.building";
+  report.reported_at_ms = 1;
+  report.text = "起火了 — fire";  // multi-byte text is fine
+  CHECK(decode_body<v1::IncidentReport>(encode_body(report)).ok());
+  for (const std::string& bad : {std::string("\xff"), std::string("\xc0\xaf"), std::string("\xed\xa0\x80"),
+                                std::string("\xe8\xb5"), std::string("ok\xf5\x80\x80\x80")}) {
+    report.text = bad;
+    auto decoded = decode_body<v1::IncidentReport>(encode_body(report));
+    REQUIRE_FALSE(decoded.ok());
+    CHECK(decoded.status().code() == ErrorCode::kInvalidValue);
+    CHECK_THAT(decoded.status().message(), Catch::Contains("'text' is not valid UTF-8"));
+  }
+  v1::StatsReply stats;
+  stats.service = "broker";
+  stats.counters["ok\xff"] = 1;
+  auto decoded = decode_body<v1::StatsReply>(encode_body(stats));
+  REQUIRE_FALSE(decoded.ok());
+  CHECK_THAT(decoded.status().message(), Catch::Contains("a key of map 'counters' is not valid UTF-8"));
+}

@@ -65,12 +65,12 @@ int run_trail(const TrailOptions& o) {
     if (!page.ok()) return fail(kExitFailure, page.status().message());
     for (const auto& e : page->events) {
       if (o.json) {
-        std::cout << event_json(e, o.unmasked).dump() << "\n";
+        std::cout << json_text(event_json(e, o.unmasked)) << "\n";
       } else {
         auto body = msgpack_to_json(e.body.bytes);
         if (!o.unmasked) mask_personal_data(body);
         std::cout << format_utc(e.at_ms) << "  #" << e.seq << "  " << e.type << "  by " << e.actor << "  "
-                  << body.dump() << "\n";
+                  << json_text(body) << "\n";
       }
       ++shown;
     }
@@ -87,7 +87,7 @@ void print_verify(bool json, bool intact, std::int64_t events, std::optional<std
     nlohmann::json j{{"intact", intact}, {"events", events}, {"source", where}, {"message", message}};
     if (bad_seq) j["first_bad_seq"] = *bad_seq;
     if (!problem.empty()) j["problem"] = problem;
-    std::cout << j.dump() << "\n";
+    std::cout << json_text(j) << "\n";
   } else if (intact) {
     std::cout << "intact: " << events << " events checked in " << where << "\n";
   }
@@ -137,7 +137,7 @@ int run_export(const ExportOptions& o) {
       if (record.at_ms < since_ms) continue;
       const auto event = audit::to_wire(record);
       if (o.format == "csv") std::cout << csv_row(event, o.unmasked) << "\n";
-      else std::cout << event_json(event, o.unmasked).dump() << "\n";
+      else std::cout << json_text(event_json(event, o.unmasked)) << "\n";
     }
     if (static_cast<std::int64_t>(page->size()) < kPage) break;
     after_seq = page->back().seq;

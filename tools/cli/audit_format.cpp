@@ -39,7 +39,7 @@ nlohmann::json to_json(const msgpack::object& o) {
       for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
         const auto& kv = o.via.map.ptr[i];
         const auto key = kv.key.type == msgpack::type::STR ? std::string(kv.key.via.str.ptr, kv.key.via.str.size)
-                                                           : to_json(kv.key).dump();
+                                                           : json_text(to_json(kv.key));
         obj[key] = to_json(kv.val);
       }
       return obj;
@@ -107,6 +107,10 @@ nlohmann::json event_json(const v1::StoredEvent& event, bool unmasked) {
   return j;
 }
 
+std::string json_text(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string csv_header() { return "seq,at,event_id,incident_id,type,actor,body,hash"; }
 
 std::string csv_row(const v1::StoredEvent& event, bool unmasked) {
@@ -114,7 +118,7 @@ std::string csv_row(const v1::StoredEvent& event, bool unmasked) {
   if (!unmasked) mask_personal_data(body);
   return std::to_string(event.seq) + "," + format_utc(event.at_ms) + "," + csv_field(event.event_id) + "," +
          csv_field(event.incident_id.value_or("")) + "," + csv_field(event.type) + "," + csv_field(event.actor) + "," +
-         csv_field(body.dump()) + "," + event.hash;
+         csv_field(json_text(body)) + "," + event.hash;
 }
 
 }  // namespace liandong::cli

@@ -21,6 +21,10 @@ void mask_personal_data(nlohmann::json& value);
 // prev_hash, hash.
 nlohmann::json event_json(const v1::StoredEvent& event, bool unmasked);
 
+// The JSON text of `value`. Bytes that are not UTF-8 (only a raw event body can still hold them:
+// typed fields are checked when decoded) become U+FFFD instead of failing the whole export.
+std::string json_text(const nlohmann::json& value);
+
 // The CSV header and one row (RFC 4180 quoting); the body column holds the body as JSON.
 std::string csv_header();
 std::string csv_row(const v1::StoredEvent& event, bool unmasked);
