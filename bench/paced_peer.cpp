@@ -20,7 +20,8 @@ namespace {
 constexpr auto kHeartbeatInterval = std::chrono::milliseconds(1000);
 }  // namespace
 
-PacedPeer::PacedPeer(zmq::context_t& context, std::string endpoint, std::string name, std::string role)
+PacedPeer::PacedPeer(zmq::context_t& context, std::string endpoint, std::string name, std::string role,
+                     const std::optional<CurveClientKeys>& curve)
     : endpoint_(std::move(endpoint)),
       name_(std::move(name)),
       role_(std::move(role)),
@@ -30,6 +31,11 @@ PacedPeer::PacedPeer(zmq::context_t& context, std::string endpoint, std::string 
   socket_.set(zmq::sockopt::linger, 0);
   socket_.set(zmq::sockopt::sndhwm, 100000);
   socket_.set(zmq::sockopt::rcvhwm, 100000);
+  if (curve) {
+    socket_.set(zmq::sockopt::curve_serverkey, curve->broker_public_key);
+    socket_.set(zmq::sockopt::curve_publickey, curve->public_key);
+    socket_.set(zmq::sockopt::curve_secretkey, curve->secret_key);
+  }
   socket_.connect(endpoint_);
 }
 

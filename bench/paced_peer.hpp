@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "core/clock.hpp"
+#include "core/curve_keys.hpp"
 #include "core/envelope.hpp"
 #include "core/ids.hpp"
 #include "core/status.hpp"
@@ -24,7 +25,9 @@ class PacedPeer {
  public:
   using TimePoint = std::chrono::steady_clock::time_point;
 
-  PacedPeer(zmq::context_t& context, std::string endpoint, std::string name, std::string role = "cli");
+  // `curve`: connect with these CurveZMQ keys (a broker run with --keys); plain without.
+  PacedPeer(zmq::context_t& context, std::string endpoint, std::string name, std::string role = "cli",
+            const std::optional<CurveClientKeys>& curve = std::nullopt);
   ~PacedPeer();  // close()s
   PacedPeer(const PacedPeer&) = delete;
   PacedPeer& operator=(const PacedPeer&) = delete;

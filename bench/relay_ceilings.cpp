@@ -9,10 +9,14 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "bench/paced_peer.hpp"
+#include "core/curve_keys.hpp"
+#include "core/key_allowlist.hpp"
 #include "core/envelope.hpp"
 #include "core/service_main.hpp"
 #include "services/audit/sqlite_event_store.hpp"
@@ -288,13 +292,37 @@ Result<RelayRunResult> measure_commit_relay(const RelayRunOptions& o) {
   return r;
 }
 
-Result<RelayRunResult> measure_broker_forwarding(const Binaries& binaries, const RelayRunOptions& o) {
+namespace {
+// A broker key pair and one enrolled key that may register as bench-* with the router's role.
+Result<CurveClientKeys> bench_keys(const std::string& keys_dir) {
+  for (const auto& [label, role, names] : {std::tuple{"broker", "broker", "broker"}, {"bench", "router", "bench-*"}}) {
+    auto key = generate_key(label, role, names);
+    if (!key.ok()) return key.status();
+    if (Status s = write_key_files(keys_dir, *key); !s.ok()) return s;
+    if (std::string(label) == "broker") continue;
+    Status enrolled = edit_allowlist(keys_dir, [&](KeyAllowlist& list) {
+      return list.enroll({key->label, key->public_key, key->role, key->names, enrolment_time_now(), {}});
+    });
+    if (!enrolled.ok()) return enrolled;
+  }
+  return load_client_keys(keys_dir, "bench");
+}
+}  // namespace
+
+Result<RelayRunResult> measure_broker_forwarding(const Binaries& binaries, const RelayRunOptions& o, bool curve) {
   testing::TempDir dir;
   Stack stack(dir.path());
-  if (Status s = stack.start_broker(binaries.broker); !s.ok()) return s;
+  std::optional<CurveClientKeys> keys;
+  if (curve) {
+    auto made = bench_keys(dir.file("keys"));
+    if (!made.ok()) return made.status();
+    keys = *made;
+  }
+  if (Status s = stack.start_broker(binaries.broker, curve ? dir.file("keys") : std::string()); !s.ok()) return s;
   zmq::context_t ctx(1);
-  PacedPeer client(ctx, stack.endpoint(), "bench-fwd-client", "cli");
-  PacedPeer echo(ctx, stack.endpoint(), "bench-fwd-echo", "cli");
+  const std::string role = curve ? "router" : "cli";
+  PacedPeer client(ctx, stack.endpoint(), "bench-fwd-client", role, keys);
+  PacedPeer echo(ctx, stack.endpoint(), "bench-fwd-echo", role, keys);
   if (Status s = client.connect(std::chrono::seconds(5)); !s.ok()) return s.with_context("forwarding client");
   if (Status s = echo.connect(std::chrono::seconds(5)); !s.ok()) return s.with_context("forwarding echo");
   std::atomic<bool> stop{false};

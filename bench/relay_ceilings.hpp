@@ -38,7 +38,10 @@ Result<RelayRunResult> measure_raw_relay(const RelayRunOptions& options);
 // message body as the row's body) and committed at FULL before it is forwarded; the relay takes
 // every message already waiting into one transaction (group commit).
 Result<RelayRunResult> measure_commit_relay(const RelayRunOptions& options);
-// Two PacedPeers through a real liandong-broker (its own Stack, stopped by PID at the end).
-Result<RelayRunResult> measure_broker_forwarding(const Binaries& binaries, const RelayRunOptions& options);
+// Two PacedPeers through a real liandong-broker (its own Stack, stopped by PID at the end); with
+// `curve`, the broker runs with keys and both peers connect with an enrolled router-role key
+// (every command allowed), so the difference is CurveZMQ's cost.
+Result<RelayRunResult> measure_broker_forwarding(const Binaries& binaries, const RelayRunOptions& options,
+                                                 bool curve = false);
 
 }  // namespace liandong::bench

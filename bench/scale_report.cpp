@@ -59,6 +59,9 @@ std::vector<Row> throughput_rows(const ScaleFigures& f, const RouterLatencyResul
            " rows/txn, then forwarded"},
       {"liandong-broker forwarding", thousands(f.broker.forwarded_per_s), "msgs/s",
        "two peers through the real broker, " + count(f.broker.window) + " outstanding, same body"},
+      {"liandong-broker forwarding, CurveZMQ", thousands(f.broker_curve.forwarded_per_s), "msgs/s",
+       "the same with keys (encryption and authentication on both connections): " +
+           fixed(ratio(f.broker_curve.forwarded_per_s, f.broker.forwarded_per_s), 2) + " x plain"},
       {"ratio broker / raw relay", fixed(broker_ratio, 3), "", "target >= " + fixed(kBrokerRatioTarget, 1) +
                                                                    verdict(broker_ratio >= kBrokerRatioTarget)},
       {"durable routed incidents, closed loop", thousands(c.completed_per_s), "reports/s",
@@ -170,7 +173,8 @@ nlohmann::json scale_json(const ScaleFigures& f, const RouterLatencyResult& e) {
   return {
       {"ceilings",
        {{"raw_zeromq_relay", json_of(f.raw_relay)}, {"commit_relay_full", json_of(f.commit_relay)},
-        {"broker_forwarding", json_of(f.broker)}}},
+        {"broker_forwarding", json_of(f.broker)},
+        {"broker_forwarding_curve", json_of(f.broker_curve)}}},
       {"throughput",
        {{"closed_loop",
          {{"reports", c.measured}, {"window", c.options.window}, {"seconds", c.seconds},

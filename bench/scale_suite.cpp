@@ -39,6 +39,8 @@ void run_scale_suite(const BenchPlan& plan, const Binaries& binaries, const std:
                             [&] { return measure_commit_relay(commit); }, f.commit_relay);
   steps.run<RelayRunResult>("liandong-broker forwarding", [&] { return measure_broker_forwarding(binaries, relay); },
                             f.broker);
+  steps.run<RelayRunResult>("liandong-broker forwarding with CurveZMQ",
+                            [&] { return measure_broker_forwarding(binaries, relay, true); }, f.broker_curve);
 
   RouterLatencyOptions closed;
   closed.deployment_dir = deployment_dir;

@@ -33,6 +33,7 @@ struct ScaleFigures {
   RelayRunResult raw_relay;
   RelayRunResult commit_relay;
   RelayRunResult broker;
+  RelayRunResult broker_curve;  // the same through a broker with CurveZMQ keys
   RouterLatencyResult closed_loop;
   std::vector<RateStep> steps;
   double sustained_per_s = 0;  // highest step with p99 <= kStepP99LimitMs (0: none)

@@ -46,14 +46,18 @@ Status Stack::wait_ready(const std::string& name, const std::string& ready_file,
                                    std::to_string(ready_timeout_.count()) + " ms; " + last_log_line(name)};
 }
 
-Status Stack::start_broker(const std::string& binary) {
+Status Stack::start_broker(const std::string& binary, const std::string& keys_dir) {
   if (!std::filesystem::exists(binary)) return {ErrorCode::kConfig, "no broker binary at '" + binary + "'"};
   const std::string ready = dir_ + "/broker.ready";
-  processes_["broker"] = std::make_unique<testing::ChildProcess>(testing::ChildProcess::start(
-      // Ceilings of the bus itself: no CurveZMQ (docs/performance.md gives its cost) and no per-peer
-      // rate limits, which would cap the offered load rather than measure it.
-      {binary, "--endpoint", "tcp://127.0.0.1:0", "--ready-file", ready, "--insecure-plain", "--no-rate-limits"},
-      log_file("broker")));
+  // Ceilings of the bus itself: plain unless asked (docs/performance.md gives CurveZMQ's cost), and
+  // no per-peer rate limits, which would cap the offered load rather than measure it.
+  std::vector<std::string> argv = {binary, "--endpoint", "tcp://127.0.0.1:0", "--ready-file", ready, "--no-rate-limits"};
+  if (keys_dir.empty()) {
+    argv.push_back("--insecure-plain");
+  } else {
+    argv.insert(argv.end(), {"--keys", keys_dir});
+  }
+  processes_["broker"] = std::make_unique<testing::ChildProcess>(testing::ChildProcess::start(argv, log_file("broker")));
   order_.push_back("broker");
   return wait_ready("broker", ready, &endpoint_);
 }

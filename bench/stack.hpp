@@ -34,7 +34,9 @@ class Stack {
   Stack& operator=(const Stack&) = delete;
 
   // Starts the broker on a free loopback port and reads its endpoint from its ready file.
-  Status start_broker(const std::string& binary);
+  // Plain mode unless `keys_dir` is given (CurveZMQ: broker.key and enrolled.toml there); rate
+  // limits are off either way.
+  Status start_broker(const std::string& binary, const std::string& keys_dir = {});
   // Starts a service as `binary --broker ENDPOINT --ready-file F args...` and waits until it has
   // registered (written F). Fails naming the service and the last line of its log.
   // `first_line`, when given, receives the ready file's first line (the watch gateway writes its
