@@ -16,25 +16,14 @@
 #include "core/codec.hpp"
 #include "core/curve_keys.hpp"
 #include "core/envelope.hpp"
+#include "tests/unit/recording_sink.hpp"
 
 using namespace liandong;
 using namespace liandong::broker;
 
 namespace {
-struct Sent {
-  std::string to;
-  Envelope env;
-};
-
-class RecordingSink : public FrameSink {
- public:
-  std::vector<Sent> sent;
-  SendOutcome send(const std::string& routing_id, std::vector<zmq::message_t>& frames) override {
-    sent.push_back({routing_id, to_envelope(frames)});
-    return SendOutcome::kSent;
-  }
-  std::vector<Sent> take() { return std::exchange(sent, {}); }
-};
+using Sent = liandong::testing::SentFrames;
+using liandong::testing::RecordingSink;
 
 std::string fresh_public_key() {
   auto key = generate_key("k", "unit", "k");

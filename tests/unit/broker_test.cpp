@@ -5,27 +5,14 @@
 #include "broker/broker.hpp"
 #include "core/codec.hpp"
 #include "core/envelope.hpp"
+#include "tests/unit/recording_sink.hpp"
 
 using namespace liandong;
 using namespace liandong::broker;
 
 namespace {
-struct Sent {
-  std::string to;
-  Envelope env;
-};
-
-class RecordingSink : public FrameSink {
- public:
-  std::vector<Sent> sent;
-  std::set<std::string> gone;  // routing ids whose connection has vanished
-  SendOutcome send(const std::string& routing_id, std::vector<zmq::message_t>& frames) override {
-    if (gone.contains(routing_id)) return SendOutcome::kUnreachable;
-    sent.push_back({routing_id, to_envelope(frames)});
-    return SendOutcome::kSent;
-  }
-  std::vector<Sent> take() { return std::exchange(sent, {}); }
-};
+using Sent = liandong::testing::SentFrames;
+using liandong::testing::RecordingSink;
 
 struct Fixture {
   ManualClock clock;
