@@ -46,7 +46,9 @@ Status GatewayLink::start() {
     spdlog::info("outbox: removed {} items answered more than {} days ago", *pruned,
                  options_.keep_finished_ms / (24 * 3600 * 1000));
   }
-  for (OutboxItem& item : outbox_.pending()) {
+  auto pending = outbox_.pending();
+  if (!pending.ok()) return pending.status();  // never start as if nothing were waiting
+  for (OutboxItem& item : *pending) {
     const std::string key = item.key;
     pending_[key] = Pending{std::move(item), 0, 0};
   }

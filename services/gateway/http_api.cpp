@@ -1,5 +1,7 @@
 #include "services/gateway/http_api.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <cmath>
 #include <ctime>
 
@@ -68,10 +70,20 @@ json error_body(const Status& status) {
   return json{{"error", {{"code", std::string(error_name(status.code()))}, {"message", status.message()}}}};
 }
 
-ApiReply error_reply(const Status& status) { return ApiReply{http_status_for(status.code()), error_body(status)}; }
+ApiReply error_reply(const Status& status) {
+  const int http = http_status_for(status.code());
+  return ApiReply{http, error_body(status), http == 503 ? kRetryAfterSeconds : 0};
+}
 
 ApiReply error_reply(int http_status, std::string_view code, std::string message) {
-  return ApiReply{http_status, json{{"error", {{"code", std::string(code)}, {"message", std::move(message)}}}}};
+  return ApiReply{http_status, json{{"error", {{"code", std::string(code)}, {"message", std::move(message)}}}},
+                  http_status == 503 ? kRetryAfterSeconds : 0};
+}
+
+ApiReply storage_error(std::string_view doing, const Status& status) {
+  spdlog::error("{}: {}", doing, status.message());
+  return error_reply(Status(ErrorCode::kUnavailable, std::string(doing) + ": " + status.message() +
+                                                         "; nothing was changed, try again in a moment"));
 }
 
 Result<json> parse_json_object(std::string_view body) {

@@ -23,11 +23,15 @@ inline constexpr std::size_t kMaxBodyBytes = 64 * 1024;
 // Longest free text (a caller's account, a note) kept from a request.
 inline constexpr std::size_t kMaxTextBytes = 8 * 1024;
 
-// An HTTP answer: status and JSON body.
+// An HTTP answer: status and JSON body; a 503 also says when to try again (Retry-After).
 struct ApiReply {
   int status = 200;
   nlohmann::json body = nlohmann::json::object();
+  int retry_after_s = 0;  // > 0: sent as Retry-After
 };
+
+// Seconds a client is told to wait before repeating a request refused with 503.
+inline constexpr int kRetryAfterSeconds = 1;
 
 // 400 for content errors (MISSING_FIELD, WRONG_TYPE, INVALID_VALUE, INVALID_BODY), 404 UNKNOWN_ID,
 // 409 INVALID_TRANSITION, 413 TOO_LARGE, 503 UNAVAILABLE/BUSY, 500 otherwise.
@@ -36,6 +40,9 @@ int http_status_for(ErrorCode code);
 nlohmann::json error_body(const Status& status);
 ApiReply error_reply(const Status& status);
 ApiReply error_reply(int http_status, std::string_view code, std::string message);
+// A storage fault (SQLite busy, locked, I/O): logged with what was being done, answered 503
+// UNAVAILABLE naming the cause, with Retry-After; never a 404 or an empty list.
+ApiReply storage_error(std::string_view doing, const Status& status);
 
 // Parses a request body that must be one JSON object; the error names the offset of bad JSON.
 Result<nlohmann::json> parse_json_object(std::string_view body);

@@ -76,14 +76,37 @@ Result<std::string> bind_http(httplib::Server& server, const std::string& listen
 
 void send_reply(httplib::Response& res, const ApiReply& reply) {
   res.status = reply.status;
+  if (reply.retry_after_s > 0) res.set_header("Retry-After", std::to_string(reply.retry_after_s));
   res.set_content(reply.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
                   "application/json; charset=utf-8");
 }
 
+BodyLimit json_body_limit() {
+  BodyLimit limit;
+  limit.max_bytes = kMaxBodyBytes;
+  limit.error_text = [](int status, std::string_view code, const std::string& message) {
+    return error_reply(status, code, message).body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+           "\n";
+  };
+  return limit;
+}
+
+void post_json(httplib::Server& server, const std::string& pattern, BodyHandler handler) {
+  server.Post(pattern, read_bounded(json_body_limit(), std::move(handler)));
+}
+
 void install_json_defaults(httplib::Server& server) {
-  server.set_payload_max_length(kMaxBodyBytes);
+  install_body_guard(server, json_body_limit());
+  // Body methods no route took: answered without reading the body (httplib would read it whole).
+  auto not_found = answer_unread([](const httplib::Request& req, httplib::Response& res) {
+    send_reply(res, error_reply(404, "NOT_FOUND", "no resource at " + req.method + " " + req.path));
+  });
+  server.Post(".*", not_found);
+  server.Put(".*", not_found);
+  server.Patch(".*", not_found);
+  server.Delete(".*", not_found);
   server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return;
+    if (has_reply(res)) return;
     ApiReply reply;
     if (res.status == 404) {
       reply = error_reply(404, "NOT_FOUND", "no resource at " + req.method + " " + req.path);
@@ -114,10 +137,10 @@ void method_not_allowed(httplib::Server& server, const std::string& pattern, con
                                                                "; allowed: " + allowed));
   };
   if (allowed.find("GET") == std::string::npos) server.Get(pattern, refuse);
-  if (allowed.find("POST") == std::string::npos) server.Post(pattern, refuse);
-  server.Put(pattern, refuse);
-  server.Patch(pattern, refuse);
-  server.Delete(pattern, refuse);
+  if (allowed.find("POST") == std::string::npos) server.Post(pattern, answer_unread(refuse));
+  server.Put(pattern, answer_unread(refuse));
+  server.Patch(pattern, answer_unread(refuse));
+  server.Delete(pattern, answer_unread(refuse));
 }
 
 int run_http_gateway(const std::string& program, const GatewayConfig& config, const GatewayFlags& flags,
@@ -179,8 +202,8 @@ int run_http_gateway(const std::string& program, const GatewayConfig& config, co
   server.new_task_queue = [] { return new httplib::ThreadPool(16); };
   server.set_read_timeout(10, 0);
   server.set_write_timeout(10, 0);
-  install_json_defaults(server);
   (*app)->routes(server);
+  install_json_defaults(server);
   auto bound = bind_http(server, config.listen);
   if (!bound.ok()) {
     spdlog::error("{}", bound.status().message());

@@ -16,6 +16,7 @@
 
 #include "core/clock.hpp"
 #include "core/status.hpp"
+#include "services/gateway/bounded_body.hpp"
 #include "services/gateway/gateway_config.hpp"
 #include "services/gateway/gateway_link.hpp"
 #include "services/gateway/http_api.hpp"
@@ -48,10 +49,17 @@ Result<std::string> bind_http(httplib::Server& server, const std::string& listen
 
 // Writes `reply` as the response (JSON, charset utf-8).
 void send_reply(httplib::Response& res, const ApiReply& reply);
-// Limits bodies to kMaxBodyBytes, answers unknown paths with a JSON 404 and unexpected
-// exceptions with a JSON 500, so the gateway keeps serving.
+// kMaxBodyBytes and the gateways' JSON error shape, for bounded_body.hpp.
+BodyLimit json_body_limit();
+// Registers `handler` for POST on `pattern`; the body is read up to kMaxBodyBytes whatever its
+// framing (bounded_body.hpp), so every route that takes a body must be registered this way.
+void post_json(httplib::Server& server, const std::string& pattern, BodyHandler handler);
+// Call after the routes: limits bodies to kMaxBodyBytes (also chunked ones), answers unknown paths
+// with a JSON 404 (a POST/PUT/PATCH/DELETE without reading its body) and unexpected exceptions
+// with a JSON 500, so the gateway keeps serving.
 void install_json_defaults(httplib::Server& server);
-// Registers 405 answers (naming `allowed`) for the other methods on `pattern`.
+// Registers 405 answers (naming `allowed`) for the other methods on `pattern`; a refused body is
+// not read.
 void method_not_allowed(httplib::Server& server, const std::string& pattern, const std::string& allowed);
 
 // What the bus thread and the HTTP threads share while the gateway runs.

@@ -112,17 +112,19 @@ Status IncidentTracker::history_row(const std::string& incident_id, std::int64_t
 Status IncidentTracker::add_history(const std::string& incident_id, std::int64_t at_ms, const std::string& type,
                                     const std::string& text) {
   auto inc = incident(incident_id);
-  return history_row(incident_id, at_ms, type, text, inc && inc->platform == platform_);
+  if (!inc.ok()) return inc.status();
+  return history_row(incident_id, at_ms, type, text, *inc && (*inc)->platform == platform_);
 }
 
-std::optional<TrackedIncident> IncidentTracker::incident(const std::string& incident_id) {
+Result<std::optional<TrackedIncident>> IncidentTracker::incident(const std::string& incident_id) {
   std::lock_guard lock(db_.mutex());
   Statement s(db_,
               "SELECT incident_id, record_id, platform, state, category, priority, grid, merged_into, updated_at_ms "
               "FROM tracked_incident WHERE incident_id = ?");
   s.bind(1, incident_id);
   auto row = s.step();
-  if (!row.ok() || !*row) return std::nullopt;
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<TrackedIncident>{};
   TrackedIncident t;
   t.incident_id = s.text(0);
   t.record_id = s.optional_text(1);
@@ -133,19 +135,20 @@ std::optional<TrackedIncident> IncidentTracker::incident(const std::string& inci
   t.grid = s.optional_text(6);
   t.merged_into = s.optional_text(7);
   t.updated_at_ms = s.integer(8);
-  return t;
+  return std::optional<TrackedIncident>(std::move(t));
 }
 
-std::optional<TrackedOrder> IncidentTracker::order(const std::string& order_id) {
+Result<std::optional<TrackedOrder>> IncidentTracker::order(const std::string& order_id) {
   std::lock_guard lock(db_.mutex());
   Statement s(db_, "SELECT " + std::string(kOrderColumns) + " FROM tracked_order WHERE order_id = ?");
   s.bind(1, order_id);
   auto row = s.step();
-  if (!row.ok() || !*row) return std::nullopt;
-  return read_order(s);
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<TrackedOrder>{};
+  return std::optional<TrackedOrder>(read_order(s));
 }
 
-std::vector<TrackedOrder> IncidentTracker::orders(const std::string& incident_id) {
+Result<std::vector<TrackedOrder>> IncidentTracker::orders(const std::string& incident_id) {
   std::lock_guard lock(db_.mutex());
   std::vector<TrackedOrder> out;
   {
@@ -154,7 +157,8 @@ std::vector<TrackedOrder> IncidentTracker::orders(const std::string& incident_id
     s.bind(1, incident_id);
     while (true) {
       auto row = s.step();
-      if (!row.ok() || !*row) break;
+      if (!row.ok()) return row.status();
+      if (!*row) break;
       out.push_back(read_order(s));
     }
   }
@@ -163,7 +167,8 @@ std::vector<TrackedOrder> IncidentTracker::orders(const std::string& incident_id
     d.bind(1, o.order_id);
     while (true) {
       auto row = d.step();
-      if (!row.ok() || !*row) break;
+      if (!row.ok()) return row.status();
+      if (!*row) break;
       o.deadlines.push_back({d.text(0), d.integer(1), d.integer(2) != 0});
     }
   }
@@ -171,18 +176,19 @@ std::vector<TrackedOrder> IncidentTracker::orders(const std::string& incident_id
 }
 
 namespace {
-std::vector<HistoryEntry> read_history(Statement& s) {
+Result<std::vector<HistoryEntry>> read_history(Statement& s) {
   std::vector<HistoryEntry> out;
   while (true) {
     auto row = s.step();
-    if (!row.ok() || !*row) break;
+    if (!row.ok()) return row.status();
+    if (!*row) break;
     out.push_back({s.integer(0), s.integer(1), s.text(2), s.text(3), s.text(4)});
   }
   return out;
 }
 }  // namespace
 
-std::vector<HistoryEntry> IncidentTracker::history(const std::string& incident_id, std::int64_t limit) {
+Result<std::vector<HistoryEntry>> IncidentTracker::history(const std::string& incident_id, std::int64_t limit) {
   std::lock_guard lock(db_.mutex());
   Statement s(db_,
               "SELECT seq, at_ms, incident_id, type, text FROM tracked_history WHERE incident_id = ? ORDER BY seq "
@@ -191,7 +197,7 @@ std::vector<HistoryEntry> IncidentTracker::history(const std::string& incident_i
   return read_history(s);
 }
 
-std::vector<HistoryEntry> IncidentTracker::feed(std::int64_t after_seq, std::int64_t limit) {
+Result<std::vector<HistoryEntry>> IncidentTracker::feed(std::int64_t after_seq, std::int64_t limit) {
   std::lock_guard lock(db_.mutex());
   Statement s(db_,
               "SELECT seq, at_ms, incident_id, type, text FROM tracked_history WHERE feed = 1 AND seq > ? ORDER BY seq "
@@ -200,11 +206,12 @@ std::vector<HistoryEntry> IncidentTracker::feed(std::int64_t after_seq, std::int
   return read_history(s);
 }
 
-std::int64_t IncidentTracker::last_feed_seq() {
+Result<std::int64_t> IncidentTracker::last_feed_seq() {
   std::lock_guard lock(db_.mutex());
   Statement s(db_, "SELECT COALESCE(MAX(seq), 0) FROM tracked_history WHERE feed = 1");
   auto row = s.step();
-  return row.ok() && *row ? s.integer(0) : 0;
+  if (!row.ok()) return row.status();
+  return *row ? s.integer(0) : std::int64_t{0};
 }
 
 Status IncidentTracker::apply(const v1::StoredEvent& event) {
@@ -222,7 +229,12 @@ Status IncidentTracker::apply(const v1::StoredEvent& event) {
       if (!claimed.ok()) return claimed.status();
       record = *claimed;
     }
-    if (!record && !incident(ev->incident_id)) return Status::Ok();
+    if (!record) {
+      // A storage fault is returned (the event is read again), never taken for "not tracked".
+      auto known = incident(ev->incident_id);
+      if (!known.ok()) return known.status();
+      if (!*known) return Status::Ok();
+    }
     const std::string state = ev->merged_into ? "merged" : ev->triage_reason ? "triage" : "reported";
     if (auto s = track(ev->incident_id, record, ev->source, state, at); !s.ok()) return s;
     {
@@ -240,7 +252,9 @@ Status IncidentTracker::apply(const v1::StoredEvent& event) {
   if (type == et::kTransferred) {
     auto ev = decode_body<router::IncidentTransferred>(body);
     if (!ev.ok()) return Status::Ok();
-    const bool known = incident(ev->incident_id).has_value();
+    auto tracked = incident(ev->incident_id);
+    if (!tracked.ok()) return tracked.status();
+    const bool known = tracked->has_value();
     if (!known && ev->to != platform_) return Status::Ok();
     if (!known) {
       if (auto s = track(ev->incident_id, std::nullopt, ev->to, "transferred", at); !s.ok()) return s;
@@ -258,9 +272,11 @@ Status IncidentTracker::apply(const v1::StoredEvent& event) {
   }
 
   if (!event.incident_id) return Status::Ok();
-  auto inc = incident(*event.incident_id);
-  if (!inc) return Status::Ok();
-  const bool feed = inc->platform == platform_;
+  auto tracked = incident(*event.incident_id);
+  if (!tracked.ok()) return tracked.status();
+  if (!*tracked) return Status::Ok();
+  const TrackedIncident& inc = **tracked;
+  const bool feed = inc.platform == platform_;
 
   if (type == et::kLinked) {
     auto ev = decode_body<router::IncidentLinked>(body);
@@ -272,8 +288,10 @@ Status IncidentTracker::apply(const v1::StoredEvent& event) {
       if (auto st = s.run(); !st.ok()) return st;
     }
     // The orders of a duplicate are the ones of the incident it joined: follow that one too.
-    if (!incident(ev->into)) {
-      if (auto s = track(ev->into, std::nullopt, inc->platform, "dispatched", at); !s.ok()) return s;
+    auto into = incident(ev->into);
+    if (!into.ok()) return into.status();
+    if (!*into) {
+      if (auto s = track(ev->into, std::nullopt, inc.platform, "dispatched", at); !s.ok()) return s;
     }
     return history_row(ev->incident_id, at, type, "linked to " + ev->into + ": " + ev->reason, feed);
   }
@@ -290,17 +308,16 @@ Status IncidentTracker::apply(const v1::StoredEvent& event) {
     return history_row(ev->incident_id, at, type,
                        "incident " + ev->state + " by " + ev->by + (ev->note ? " (" + *ev->note + ")" : ""), feed);
   }
-  if (type.starts_with("order.")) return apply_order_event(event);
+  if (type.starts_with("order.")) return apply_order_event(event, feed);
   // Anything else about a tracked incident (neighbours alerted, ...): keep it in the history.
   return history_row(*event.incident_id, at, type, type, feed);
 }
 
-Status IncidentTracker::apply_order_event(const v1::StoredEvent& event) {
+Status IncidentTracker::apply_order_event(const v1::StoredEvent& event, bool feed) {
   const std::string& type = event.type;
   const std::string_view body = event.body.bytes;
   const std::int64_t at = event.at_ms;
   const std::string& incident_id = *event.incident_id;
-  const bool feed = incident(incident_id)->platform == platform_;
 
   if (type == et::kDispatched) {
     auto ev = decode_body<router::OrderDispatched>(body);
@@ -354,7 +371,8 @@ Status IncidentTracker::apply_order_event(const v1::StoredEvent& event) {
     auto ev = decode_body<router::OrderStatusChanged>(body);
     if (!ev.ok()) return Status::Ok();
     auto o = order(ev->order_id);
-    const std::string unit = o ? o->unit : ev->by;
+    if (!o.ok()) return o.status();
+    const std::string unit = *o ? (*o)->unit : ev->by;
     if (auto s = set_order(ev->order_id, ev->state, ev->state == "closed", ev->note); !s.ok()) return s;
     return history_row(incident_id, at, type,
                        unit + ": " + ev->state + (ev->by != unit ? " (by " + ev->by + ")" : "") +

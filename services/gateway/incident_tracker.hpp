@@ -81,12 +81,14 @@ class IncidentTracker {
   Status add_history(const std::string& incident_id, std::int64_t at_ms, const std::string& type,
                      const std::string& text);
 
-  std::optional<TrackedIncident> incident(const std::string& incident_id);
-  std::vector<TrackedOrder> orders(const std::string& incident_id);
-  std::vector<HistoryEntry> history(const std::string& incident_id, std::int64_t limit = 500);
+  // Reads: nullopt / empty when there is nothing, an error (kUnavailable, naming SQLite's reason)
+  // when the database could not be read, so a caller never takes a storage fault for "not found".
+  Result<std::optional<TrackedIncident>> incident(const std::string& incident_id);
+  Result<std::vector<TrackedOrder>> orders(const std::string& incident_id);
+  Result<std::vector<HistoryEntry>> history(const std::string& incident_id, std::int64_t limit = 500);
   // History rows written while their incident was on the platform, seq > after_seq, in order.
-  std::vector<HistoryEntry> feed(std::int64_t after_seq, std::int64_t limit);
-  std::int64_t last_feed_seq();
+  Result<std::vector<HistoryEntry>> feed(std::int64_t after_seq, std::int64_t limit);
+  Result<std::int64_t> last_feed_seq();
 
   static nlohmann::json to_json(const TrackedOrder& order);
   static nlohmann::json to_json(const HistoryEntry& entry);
@@ -100,8 +102,9 @@ class IncidentTracker {
                       std::int64_t at_ms);
   Status history_row(const std::string& incident_id, std::int64_t at_ms, const std::string& type,
                      const std::string& text, bool feed);
-  std::optional<TrackedOrder> order(const std::string& order_id);
-  Status apply_order_event(const v1::StoredEvent& event);
+  Result<std::optional<TrackedOrder>> order(const std::string& order_id);
+  // `feed`: the incident is on the gateway's platform (its history rows go to the feed).
+  Status apply_order_event(const v1::StoredEvent& event, bool feed);
 
   SqliteDb& db_;
   std::string platform_;

@@ -81,13 +81,14 @@ std::optional<OutboxItem> Outbox::find(const std::string& key) {
   return read_item(s);
 }
 
-std::vector<OutboxItem> Outbox::pending() {
+Result<std::vector<OutboxItem>> Outbox::pending() {
   std::lock_guard lock(db_.mutex());
   Statement s(db_, "SELECT " + std::string(kColumns) + " FROM outbox WHERE state = 'pending' ORDER BY accepted_at_ms, key");
   std::vector<OutboxItem> items;
   while (true) {
     auto row = s.step();
-    if (!row.ok() || !*row) break;
+    if (!row.ok()) return row.status();
+    if (!*row) break;
     items.push_back(read_item(s));
   }
   return items;

@@ -43,7 +43,8 @@ class Outbox {
   // the gateway's own record of the input.
   Result<bool> add(const OutboxItem& item);
   std::optional<OutboxItem> find(const std::string& key);
-  std::vector<OutboxItem> pending();
+  // The items still to deliver; an error when the database cannot be read (never "none").
+  Result<std::vector<OutboxItem>> pending();
   std::int64_t pending_count();
   // The router answered: the item is done (delivered) or will never be accepted (refused).
   Status mark_delivered(const std::string& key, const std::string& incident_id, const std::string& state, Millis now);

@@ -1,5 +1,7 @@
 #include "services/gateway/sqlite_db.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace liandong::gateway {
 
 Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::string& path, std::string_view schema) {
@@ -54,14 +56,17 @@ Status seed_ids_from_clock(SqliteDb& db, std::string_view table, std::int64_t no
 Transaction::Transaction(SqliteDb& db) : db_(db), lock_(db.mutex()) { begun_ = db_.exec("BEGIN IMMEDIATE"); }
 
 Transaction::~Transaction() {
-  if (begun_.ok() && !done_) (void)db_.exec("ROLLBACK");
+  if (!begun_.ok() || done_) return;
+  // A failed ROLLBACK leaves SQLite to roll back itself (it does on the next statement or on
+  // close); it is logged because the next BEGIN may then fail as well.
+  if (auto s = db_.exec("ROLLBACK"); !s.ok()) spdlog::error("rolling back: {}", s.message());
 }
 
 Status Transaction::commit() {
   if (!begun_.ok()) return begun_;
   done_ = true;
   if (auto s = db_.exec("COMMIT"); !s.ok()) {
-    (void)db_.exec("ROLLBACK");
+    if (auto r = db_.exec("ROLLBACK"); !r.ok()) spdlog::error("rolling back after a failed commit: {}", r.message());
     return s;
   }
   return Status::Ok();

@@ -1,5 +1,7 @@
 #include "services/gw_110/emergency_http.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace liandong::gw110 {
 namespace {
 
@@ -38,16 +40,18 @@ constexpr int kKeepaliveRounds = 10;  // a comment line after ~10 s without entr
 }  // namespace
 
 void add_emergency_routes(httplib::Server& server, EmergencyService& svc) {
-  server.Post("/incidents", [&svc](const httplib::Request& req, httplib::Response& res) {
-    send_reply(res, svc.report(req.body));
+  gateway::post_json(server, "/incidents",
+                     [&svc](const httplib::Request&, const std::string& body, httplib::Response& res) {
+    send_reply(res, svc.report(body));
   });
   gateway::method_not_allowed(server, "/incidents", "POST");
   server.Get(R"(/incidents/([^/]+))", [&svc](const httplib::Request& req, httplib::Response& res) {
     send_reply(res, svc.get(req.matches[1]));
   });
   gateway::method_not_allowed(server, R"(/incidents/([^/]+))", "GET");
-  server.Post(R"(/incidents/([^/]+)/transfer)", [&svc](const httplib::Request& req, httplib::Response& res) {
-    send_reply(res, svc.transfer(req.matches[1], req.body));
+  gateway::post_json(server, R"(/incidents/([^/]+)/transfer)",
+                     [&svc](const httplib::Request& req, const std::string& body, httplib::Response& res) {
+    send_reply(res, svc.transfer(req.matches[1], body));
   });
   gateway::method_not_allowed(server, R"(/incidents/([^/]+)/transfer)", "POST");
   server.Get("/feed.json", [&svc](const httplib::Request& req, httplib::Response& res) {
@@ -79,10 +83,15 @@ void add_emergency_routes(httplib::Server& server, EmergencyService& svc) {
           };
           if (!stream->caught_up) {
             auto entries = svc.feed(stream->sent, kBacklogRead);
-            for (const auto& e : entries) {
+            // A storage fault ends the stream: the client resumes with Last-Event-ID, missing nothing.
+            if (!entries.ok()) {
+              spdlog::error("feed stream: cannot read entries after {}: {}", stream->sent, entries.status().message());
+              return false;
+            }
+            for (const auto& e : *entries) {
               if (!write(e)) return false;
             }
-            if (static_cast<std::int64_t>(entries.size()) < kBacklogRead) stream->caught_up = true;
+            if (static_cast<std::int64_t>(entries->size()) < kBacklogRead) stream->caught_up = true;
             return true;
           }
           if (stream->sub->closed()) {

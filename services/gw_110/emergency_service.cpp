@@ -72,7 +72,9 @@ Result<std::unique_ptr<EmergencyService>> EmergencyService::open(gateway::Sqlite
                                                 [self](const router::IncidentReported& ev) { return self->claim(ev); });
   if (!tracker.ok()) return tracker.status();
   svc->tracker_ = std::move(*tracker);
-  svc->published_seq_ = svc->tracker_->last_feed_seq();
+  auto last_seq = svc->tracker_->last_feed_seq();
+  if (!last_seq.ok()) return last_seq.status();
+  svc->published_seq_ = *last_seq;
   link.on_event([self](const v1::StoredEvent& ev) { return self->tracker_->apply(ev); });
   link.on_delivery([self](const gateway::OutboxItem& item, const gateway::Delivery& d) { self->delivered(item, d); });
   link.on_counters([self](std::map<std::string, std::uint64_t>& c) {
@@ -127,20 +129,27 @@ std::optional<gateway::Delivery> EmergencyService::wait(const std::string& key) 
 void EmergencyService::publish_feed() {
   for (int round = 0; round < 20; ++round) {
     auto entries = tracker_->feed(published_seq_, 500);
-    if (entries.empty()) return;
-    published_seq_ = entries.back().seq;
-    hub_.publish(entries);
+    if (!entries.ok()) {
+      // Nothing is skipped: the next round reads again from published_seq_.
+      spdlog::error("feed: cannot read entries after {}: {}; trying again next round", published_seq_,
+                    entries.status().message());
+      return;
+    }
+    if (entries->empty()) return;
+    published_seq_ = entries->back().seq;
+    hub_.publish(*entries);
   }
 }
 
-std::optional<EmergencyService::Record> EmergencyService::find(const std::string& ref) {
+Result<std::optional<EmergencyService::Record>> EmergencyService::find(const std::string& ref) {
   std::lock_guard lock(db_.mutex());
   Statement s(db_,
               "SELECT ref, report_id, incident_id, merged_into, refused, category, priority, address, grid, lat, lon, "
               "caller_phone, caller_name, text, created_at_ms FROM incident_report WHERE ref = ?");
   s.bind(1, ref);
   auto row = s.step();
-  if (!row.ok() || !*row) return std::nullopt;
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<Record>{};
   Record r;
   r.ref = s.text(0);
   r.report_id = s.text(1);
@@ -156,7 +165,7 @@ std::optional<EmergencyService::Record> EmergencyService::find(const std::string
   r.caller_name = s.optional_text(12);
   r.text = s.text(13);
   r.created_at_ms = s.integer(14);
-  return r;
+  return std::optional<Record>(std::move(r));
 }
 
 ApiReply EmergencyService::report(const std::string& body) {
@@ -168,9 +177,10 @@ ApiReply EmergencyService::report(const std::string& body) {
   const std::int64_t now = clock_.wall_ms();
   const v1::IncidentReport report = to_report(*in, ref, now);
   gateway::OutboxItem item = link_.make_item(report.report_id, std::string(v1::IncidentReport::kCommand), encode_body(report));
+  const std::string doing = "storing incident " + ref;
   {
     Transaction t(db_);
-    if (!t.begun().ok()) return error_reply(Status(ErrorCode::kUnavailable, t.begun().message()));
+    if (!t.begun().ok()) return gateway::storage_error(doing, t.begun());
     {
       Statement s(db_,
                   "INSERT INTO incident_report (ref, report_id, category, priority, caller_phone, caller_name, address, "
@@ -181,12 +191,12 @@ ApiReply EmergencyService::report(const std::string& body) {
       s.bind(5, caller.phone).bind(6, caller.name).bind(7, in->address);
       if (in->location) s.bind(8, in->location->lat).bind(9, in->location->lon); else s.bind_null(8).bind_null(9);
       s.bind(10, in->grid).bind(11, in->text).bind(12, now);
-      if (auto st = s.run(); !st.ok()) return error_reply(Status(ErrorCode::kUnavailable, st.message()));
+      if (auto st = s.run(); !st.ok()) return gateway::storage_error(doing, st);
     }
     if (auto added = outbox_.add(item); !added.ok()) {
-      return error_reply(Status(ErrorCode::kUnavailable, added.status().message()));
+      return gateway::storage_error(doing, added.status());
     }
-    if (auto st = t.commit(); !st.ok()) return error_reply(Status(ErrorCode::kUnavailable, st.message()));
+    if (auto st = t.commit(); !st.ok()) return gateway::storage_error(doing, st);
   }
   link_.wake(item);
   const v1::Caller caller = in->caller.value_or(v1::Caller{});
@@ -207,7 +217,9 @@ ApiReply EmergencyService::report(const std::string& body) {
 }
 
 ApiReply EmergencyService::get(const std::string& ref) {
-  auto r = find(ref);
+  auto found = find(ref);
+  if (!found.ok()) return gateway::storage_error("reading incident " + ref, found.status());
+  const std::optional<Record>& r = *found;
   if (!r) return error_reply(Status(ErrorCode::kUnknownId, "no incident with reference '" + ref + "'"));
   json j = {{"incident_ref", r->ref}, {"report_id", r->report_id}, {"category", r->category},
             {"text", r->text}, {"created_at_ms", r->created_at_ms}, {"created_at", iso_time(r->created_at_ms)}};
@@ -225,21 +237,28 @@ ApiReply EmergencyService::get(const std::string& ref) {
   json orders = json::array();
   json history = json::array();
   if (r->incident_id) {
-    if (auto inc = tracker_->incident(*r->incident_id)) {
+    auto tracked = tracker_->incident(*r->incident_id);
+    if (!tracked.ok()) return gateway::storage_error("reading incident " + ref, tracked.status());
+    if (const auto& inc = *tracked) {
       state = inc->state;
       j["platform"] = inc->platform;
       if (inc->platform != kPlatform) j["transferred_to"] = inc->platform;
       if (inc->priority) j["priority"] = *inc->priority;
       if (inc->grid) j["grid"] = *inc->grid;
-      std::vector<gateway::HistoryEntry> entries = tracker_->history(inc->incident_id);
+      auto history_read = tracker_->history(inc->incident_id);
+      if (!history_read.ok()) return gateway::storage_error("reading incident " + ref, history_read.status());
+      std::vector<gateway::HistoryEntry> entries = std::move(*history_read);
       std::string orders_of = inc->incident_id;
       if (inc->merged_into) {
         j["merged_into"] = *inc->merged_into;
         orders_of = *inc->merged_into;
         auto more = tracker_->history(*inc->merged_into);
-        entries.insert(entries.end(), more.begin(), more.end());
+        if (!more.ok()) return gateway::storage_error("reading incident " + ref, more.status());
+        entries.insert(entries.end(), more->begin(), more->end());
       }
-      for (const auto& o : tracker_->orders(orders_of)) orders.push_back(gateway::IncidentTracker::to_json(o));
+      auto tracked_orders = tracker_->orders(orders_of);
+      if (!tracked_orders.ok()) return gateway::storage_error("reading incident " + ref, tracked_orders.status());
+      for (const auto& o : *tracked_orders) orders.push_back(gateway::IncidentTracker::to_json(o));
       std::stable_sort(entries.begin(), entries.end(),
                        [](const auto& a, const auto& b) { return a.at_ms != b.at_ms ? a.at_ms < b.at_ms : a.seq < b.seq; });
       for (const auto& e : entries) history.push_back(gateway::IncidentTracker::to_json(e));
@@ -256,27 +275,33 @@ ApiReply EmergencyService::transfer(const std::string& ref, const std::string& b
   if (!parsed.ok()) return error_reply(parsed.status());
   auto in = gateway::parse_transfer_request(*parsed, kPlatform);
   if (!in.ok()) return error_reply(in.status());
-  auto r = find(ref);
+  auto found = find(ref);
+  if (!found.ok()) return gateway::storage_error("reading incident " + ref, found.status());
+  const std::optional<Record>& r = *found;
   if (!r) return error_reply(Status(ErrorCode::kUnknownId, "no incident with reference '" + ref + "'"));
   if (!r->incident_id) {
     return error_reply(Status(ErrorCode::kInvalidTransition,
                               "incident " + ref + " has no incident id from the router yet; transfer it once it has"));
   }
-  if (auto inc = tracker_->incident(*r->incident_id); inc && inc->platform != kPlatform) {
+  auto tracked = tracker_->incident(*r->incident_id);
+  if (!tracked.ok()) return gateway::storage_error("reading incident " + ref, tracked.status());
+  if (*tracked && (*tracked)->platform != kPlatform) {
     return error_reply(Status(ErrorCode::kInvalidTransition,
-                              "incident " + ref + " is on the " + inc->platform + " platform already"));
+                              "incident " + ref + " is on the " + (*tracked)->platform + " platform already"));
   }
   const std::int64_t now = clock_.wall_ms();
+  const std::string doing = "transfer of incident " + ref;
   gateway::OutboxItem item;
   {
     Transaction t(db_);
-    if (!t.begun().ok()) return error_reply(Status(ErrorCode::kUnavailable, t.begun().message()));
+    if (!t.begun().ok()) return gateway::storage_error(doing, t.begun());
     std::int64_t n = 1;
     {
       Statement s(db_, "SELECT COUNT(*) FROM incident_transfer WHERE ref = ?");
       s.bind(1, ref);
       auto row = s.step();
-      if (row.ok() && *row) n = s.integer(0) + 1;
+      if (!row.ok()) return gateway::storage_error("transfer of incident " + ref, row.status());
+      if (*row) n = s.integer(0) + 1;
     }
     v1::Transfer tr;
     tr.transfer_id = std::string(kPlatform) + "-" + ref + "-transfer-" + std::to_string(n);
@@ -287,12 +312,12 @@ ApiReply EmergencyService::transfer(const std::string& ref, const std::string& b
     {
       Statement s(db_, "INSERT INTO incident_transfer (ref, transfer_id, destination, reason, at_ms) VALUES (?, ?, ?, ?, ?)");
       s.bind(1, ref).bind(2, tr.transfer_id).bind(3, in->to).bind(4, in->reason).bind(5, now);
-      if (auto st = s.run(); !st.ok()) return error_reply(Status(ErrorCode::kUnavailable, st.message()));
+      if (auto st = s.run(); !st.ok()) return gateway::storage_error(doing, st);
     }
     if (auto added = outbox_.add(item); !added.ok()) {
-      return error_reply(Status(ErrorCode::kUnavailable, added.status().message()));
+      return gateway::storage_error(doing, added.status());
     }
-    if (auto st = t.commit(); !st.ok()) return error_reply(Status(ErrorCode::kUnavailable, st.message()));
+    if (auto st = t.commit(); !st.ok()) return gateway::storage_error(doing, st);
   }
   link_.wake(item);
   spdlog::info("incident {}: transfer to {} asked ({})", ref, in->to, item.key);
@@ -311,13 +336,12 @@ ApiReply EmergencyService::transfer(const std::string& ref, const std::string& b
 ApiReply EmergencyService::feed_json(const std::string& from_seq, const std::string& limit) {
   auto q = parse_feed_query(from_seq, limit);
   if (!q.ok()) return error_reply(q.status());
+  auto entries = tracker_->feed(q->from_seq, q->limit);
+  if (!entries.ok()) return gateway::storage_error("reading the feed", entries.status());
   json items = json::array();
-  std::int64_t last = q->from_seq;
-  for (const auto& e : tracker_->feed(q->from_seq, q->limit)) {
+  for (const auto& e : *entries) {
     items.push_back({{"seq", e.seq}, {"at_ms", e.at_ms}, {"incident_id", e.incident_id}, {"type", e.type}, {"text", e.text}});
-    last = e.seq;
   }
-  (void)last;
   return ApiReply{200, items};
 }
 

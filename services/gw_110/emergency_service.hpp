@@ -34,7 +34,7 @@ class EmergencyService {
   gateway::ApiReply feed_json(const std::string& from_seq, const std::string& limit);
 
   // Feed entries after `after_seq` from the database (for a client resuming), at most `limit`.
-  std::vector<gateway::HistoryEntry> feed(std::int64_t after_seq, std::int64_t limit) {
+  Result<std::vector<gateway::HistoryEntry>> feed(std::int64_t after_seq, std::int64_t limit) {
     return tracker_->feed(after_seq, limit);
   }
   FeedHub& hub() { return hub_; }
@@ -46,7 +46,7 @@ class EmergencyService {
                    EmergencyOptions options)
       : db_(db), outbox_(outbox), link_(link), clock_(clock), ids_(clock), options_(options) {}
   struct Record;
-  std::optional<Record> find(const std::string& ref);
+  Result<std::optional<Record>> find(const std::string& ref);
   void delivered(const gateway::OutboxItem& item, const gateway::Delivery& d);
   Result<std::optional<std::string>> claim(const router::IncidentReported& ev);
   std::optional<gateway::Delivery> wait(const std::string& key);

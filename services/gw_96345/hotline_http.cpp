@@ -13,6 +13,7 @@ class HotlineApp final : public gateway::HttpGatewayApp {
  public:
   explicit HotlineApp(std::unique_ptr<HotlineService> service) : service_(std::move(service)) {}
   void routes(httplib::Server& server) override { add_hotline_routes(server, *service_); }
+  void each_round() override { service_->retry_stalled(); }
 
  private:
   std::unique_ptr<HotlineService> service_;
@@ -21,8 +22,9 @@ class HotlineApp final : public gateway::HttpGatewayApp {
 }  // namespace
 
 void add_hotline_routes(httplib::Server& server, HotlineService& svc) {
-  server.Post("/workorders", [&svc](const httplib::Request& req, httplib::Response& res) {
-    send_reply(res, svc.create(req.body));
+  gateway::post_json(server, "/workorders",
+                     [&svc](const httplib::Request&, const std::string& body, httplib::Response& res) {
+    send_reply(res, svc.create(body));
   });
   server.Get("/workorders", [&svc](const httplib::Request& req, httplib::Response& res) {
     send_reply(res, svc.list(req.get_param_value("state"), req.get_param_value("limit")));
@@ -32,12 +34,14 @@ void add_hotline_routes(httplib::Server& server, HotlineService& svc) {
     send_reply(res, svc.get(req.matches[1]));
   });
   gateway::method_not_allowed(server, R"(/workorders/([^/]+))", "GET");
-  server.Post(R"(/workorders/([^/]+)/callback)", [&svc](const httplib::Request& req, httplib::Response& res) {
-    send_reply(res, svc.callback(req.matches[1], req.body));
+  gateway::post_json(server, R"(/workorders/([^/]+)/callback)",
+                     [&svc](const httplib::Request& req, const std::string& body, httplib::Response& res) {
+    send_reply(res, svc.callback(req.matches[1], body));
   });
   gateway::method_not_allowed(server, R"(/workorders/([^/]+)/callback)", "POST");
-  server.Post(R"(/workorders/([^/]+)/transfer)", [&svc](const httplib::Request& req, httplib::Response& res) {
-    send_reply(res, svc.transfer(req.matches[1], req.body));
+  gateway::post_json(server, R"(/workorders/([^/]+)/transfer)",
+                     [&svc](const httplib::Request& req, const std::string& body, httplib::Response& res) {
+    send_reply(res, svc.transfer(req.matches[1], body));
   });
   gateway::method_not_allowed(server, R"(/workorders/([^/]+)/transfer)", "POST");
 }

@@ -2,6 +2,9 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <set>
+
 #include "services/gateway/http_api.hpp"
 
 namespace liandong::gw96345 {
@@ -109,6 +112,32 @@ std::string allowed_next(const Transitions& transitions, const std::string& stat
   std::string out;
   for (const auto& s : it->second) out += (out.empty() ? "" : ", ") + s;
   return out;
+}
+
+std::vector<std::string> list_state_filters(const Transitions& transitions) {
+  // The 96345 workflow's states as shipped (config/zhuji/workflows.toml), in case the file was not read.
+  std::set<std::string> states = {"assigned", "accepted", "answered", "called_back", "closed",
+                                  "returned", "reassigned", "escalated", "cancelled"};
+  // The gateway's own (no incident yet, refused, transferred) and the router's incident and order states.
+  for (const char* s : {"received", "refused", "transferred", "merged", "reported", "dispatched", "triage", "declined",
+                        "withdrawn"}) {
+    states.insert(s);
+  }
+  for (const auto& [state, next] : transitions) {
+    states.insert(state);
+    states.insert(next.begin(), next.end());
+  }
+  std::vector<std::string> out = {"open", "all"};
+  out.insert(out.end(), states.begin(), states.end());
+  return out;
+}
+
+Status check_state_filter(const std::string& state, const Transitions& transitions) {
+  const auto allowed = list_state_filters(transitions);
+  if (std::find(allowed.begin(), allowed.end(), state) != allowed.end()) return Status::Ok();
+  std::string list;
+  for (const auto& s : allowed) list += (list.empty() ? "" : ", ") + s;
+  return Status(ErrorCode::kInvalidValue, "query parameter 'state' is '" + state + "'; allowed: " + list);
 }
 
 bool is_finished_state(const std::string& state) {

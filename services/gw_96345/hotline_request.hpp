@@ -56,4 +56,10 @@ std::string allowed_next(const Transitions& transitions, const std::string& stat
 // Work-order states after which nothing more happens on the hotline.
 bool is_finished_state(const std::string& state);
 
+// The values GET /workorders?state= accepts: "open" (the default), "all", and every state a work
+// order can show (the gateway's own, the router's incident and order states, the workflow's).
+std::vector<std::string> list_state_filters(const Transitions& transitions);
+// OK for one of list_state_filters(); otherwise INVALID_VALUE naming the value and the allowed ones.
+Status check_state_filter(const std::string& state, const Transitions& transitions);
+
 }  // namespace liandong::gw96345

@@ -102,19 +102,7 @@ Result<std::unique_ptr<HotlineService>> HotlineService::open(gateway::SqliteDb& 
   link.on_event([self](const v1::StoredEvent& ev) { return self->tracker_->apply(ev); });
   link.on_delivery([self](const gateway::OutboxItem& item, const gateway::Delivery& d) { self->delivered(item, d); });
   // A follow-up whose first step was answered before a crash: queue it now.
-  std::vector<std::string> waiting;
-  {
-    std::lock_guard lock(db.mutex());
-    Statement s(db, "SELECT DISTINCT after_key FROM followup WHERE state = 'waiting'");
-    while (true) {
-      auto row = s.step();
-      if (!row.ok() || !*row) break;
-      waiting.push_back(s.text(0));
-    }
-  }
-  for (const auto& key : waiting) {
-    if (auto item = outbox.find(key); item && item->state == gateway::OutboxState::kDelivered) svc->promote_followups(key);
-  }
+  if (auto s = svc->settle_followups(); !s.ok()) return s;
   return svc;
 }
 
@@ -144,17 +132,23 @@ void HotlineService::delivered(const gateway::OutboxItem& item, const gateway::D
     if (!d.delivered) spdlog::warn("report {} refused by the router: {}", item.key, d.refusal);
     return;
   }
-  if (d.delivered) {
-    promote_followups(item.key);
-    return;
+  if (!d.delivered) spdlog::warn("{} {} refused by the router: {}", item.command, item.key, d.refusal);
+  const Status s = d.delivered ? promote_followups(item.key) : drop_followups(item, d.refusal);
+  if (!s.ok()) {
+    // The follow-ups stay 'waiting' in the database: retry_stalled() settles them again.
+    followups_stalled_ = true;
+    spdlog::error("follow-ups of {} not {}: {}; trying again", item.key, d.delivered ? "queued" : "dropped",
+                  s.message());
   }
-  spdlog::warn("{} {} refused by the router: {}", item.command, item.key, d.refusal);
+}
+
+Status HotlineService::drop_followups(const gateway::OutboxItem& item, const std::string& refusal) {
   Transaction t(db_);
-  if (!t.begun().ok()) return;
+  if (!t.begun().ok()) return t.begun();
   {
     Statement s(db_, "UPDATE followup SET state = 'dropped' WHERE after_key = ? AND state = 'waiting'");
     s.bind(1, item.key);
-    (void)s.run();
+    if (auto st = s.run(); !st.ok()) return st;
   }
   std::string incident_id;
   if (item.command == v1::StatusUpdate::kCommand) {
@@ -163,34 +157,72 @@ void HotlineService::delivered(const gateway::OutboxItem& item, const gateway::D
     if (auto tr = decode_body<v1::Transfer>(item.body); tr.ok()) incident_id = tr->incident_id;
   }
   if (!incident_id.empty()) {
-    (void)tracker_->add_history(incident_id, clock_.wall_ms(), "gateway.refused", item.command + " refused: " + d.refusal);
+    auto st = tracker_->add_history(incident_id, clock_.wall_ms(), "gateway.refused", item.command + " refused: " + refusal);
+    if (!st.ok()) return st;
   }
-  (void)t.commit();
+  return t.commit();
 }
 
-void HotlineService::promote_followups(const std::string& after_key) {
+Status HotlineService::promote_followups(const std::string& after_key) {
   std::vector<gateway::OutboxItem> queued;
   {
     Transaction t(db_);
-    if (!t.begun().ok()) return;
+    if (!t.begun().ok()) return t.begun();
     {
       Statement s(db_, "SELECT key, command, body FROM followup WHERE after_key = ? AND state = 'waiting' ORDER BY key");
       s.bind(1, after_key);
       while (true) {
         auto row = s.step();
-        if (!row.ok() || !*row) break;
+        if (!row.ok()) return row.status();
+        if (!*row) break;
         queued.push_back(link_.make_item(s.text(0), s.text(1), s.blob(2)));
       }
     }
     for (const auto& item : queued) {
-      if (auto added = outbox_.add(item); !added.ok()) return;
+      if (auto added = outbox_.add(item); !added.ok()) return added.status();
       Statement u(db_, "UPDATE followup SET state = 'queued' WHERE key = ?");
       u.bind(1, item.key);
-      if (auto st = u.run(); !st.ok()) return;
+      if (auto st = u.run(); !st.ok()) return st;
     }
-    if (auto st = t.commit(); !st.ok()) return;
+    if (auto st = t.commit(); !st.ok()) return st;
   }
   for (auto& item : queued) link_.wake(std::move(item));
+  return Status::Ok();
+}
+
+Status HotlineService::settle_followups() {
+  std::vector<std::string> waiting;
+  {
+    std::lock_guard lock(db_.mutex());
+    Statement s(db_, "SELECT DISTINCT after_key FROM followup WHERE state = 'waiting'");
+    while (true) {
+      auto row = s.step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      waiting.push_back(s.text(0));
+    }
+  }
+  for (const auto& key : waiting) {
+    auto item = outbox_.find(key);
+    if (!item || item->state == gateway::OutboxState::kPending) continue;  // its answer is still to come
+    const Status s = item->state == gateway::OutboxState::kDelivered ? promote_followups(key)
+                                                                     : drop_followups(*item, item->result.value_or(""));
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+void HotlineService::retry_stalled() {
+  if (!followups_stalled_) return;
+  const Millis now = clock_.monotonic_ms();
+  if (now - last_retry_ms_ < kRetryIntervalMs) return;
+  last_retry_ms_ = now;
+  if (auto s = settle_followups(); !s.ok()) {
+    spdlog::error("follow-ups still not settled: {}; trying again in {} ms", s.message(), kRetryIntervalMs);
+    return;
+  }
+  followups_stalled_ = false;
+  spdlog::info("follow-ups settled after a storage fault");
 }
 
 std::optional<gateway::Delivery> HotlineService::wait(const std::string& key) {
@@ -200,14 +232,15 @@ std::optional<gateway::Delivery> HotlineService::wait(const std::string& key) {
   return d;
 }
 
-std::optional<HotlineService::WorkOrder> HotlineService::find(const std::string& id) {
+Result<std::optional<HotlineService::WorkOrder>> HotlineService::find(const std::string& id) {
   std::lock_guard lock(db_.mutex());
   Statement s(db_,
               "SELECT id, report_id, incident_id, refused, category, priority, caller_phone, caller_name, address, lat, "
               "lon, grid, text, created_at_ms FROM work_order WHERE id = ?");
   s.bind(1, id);
   auto row = s.step();
-  if (!row.ok() || !*row) return std::nullopt;
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<WorkOrder>{};
   WorkOrder w;
   w.id = s.text(0);
   w.report_id = s.text(1);
@@ -222,10 +255,10 @@ std::optional<HotlineService::WorkOrder> HotlineService::find(const std::string&
   w.grid = s.optional_text(11);
   w.text = s.text(12);
   w.created_at_ms = s.integer(13);
-  return w;
+  return std::optional<WorkOrder>(std::move(w));
 }
 
-HotlineService::View HotlineService::view(const WorkOrder& w) {
+Result<HotlineService::View> HotlineService::view(const WorkOrder& w) {
   View v;
   if (w.refused) {
     v.state = "refused";
@@ -235,14 +268,18 @@ HotlineService::View HotlineService::view(const WorkOrder& w) {
     v.state = "received";
     return v;
   }
-  v.incident = tracker_->incident(*w.incident_id);
+  auto tracked = tracker_->incident(*w.incident_id);
+  if (!tracked.ok()) return tracked.status();
+  v.incident = std::move(*tracked);
   if (!v.incident) {
     v.state = "received";
     return v;
   }
   // A duplicate's orders are those of the incident it joined.
   const std::string orders_of = v.incident->merged_into.value_or(v.incident->incident_id);
-  v.orders = tracker_->orders(orders_of);
+  auto orders = tracker_->orders(orders_of);
+  if (!orders.ok()) return orders.status();
+  v.orders = std::move(*orders);
   for (const auto& o : v.orders) {
     if (o.open) v.current = o;
   }
@@ -257,8 +294,10 @@ HotlineService::View HotlineService::view(const WorkOrder& w) {
   return v;
 }
 
-json HotlineService::to_json(const WorkOrder& w, bool full) {
-  View v = view(w);
+Result<json> HotlineService::to_json(const WorkOrder& w, bool full) {
+  auto viewed = view(w);
+  if (!viewed.ok()) return viewed.status();
+  const View& v = *viewed;
   json j = {{"work_order_id", w.id},
             {"report_id", w.report_id},
             {"category", w.category},
@@ -304,7 +343,8 @@ json HotlineService::to_json(const WorkOrder& w, bool full) {
     s.bind(1, w.id);
     while (true) {
       auto row = s.step();
-      if (!row.ok() || !*row) break;
+      if (!row.ok()) return row.status();
+      if (!*row) break;
       json c = {{"at_ms", s.integer(0)}, {"time", iso_time(s.integer(0))}, {"reached", s.integer(1) != 0},
                 {"outcome", s.text(4)}};
       if (!s.is_null(2)) c["satisfied"] = s.integer(2) != 0;
@@ -318,10 +358,13 @@ json HotlineService::to_json(const WorkOrder& w, bool full) {
   history.push_back({{"at_ms", w.created_at_ms}, {"time", iso_time(w.created_at_ms)}, {"step", "received"},
                      {"text", "work order received by the hotline: " + w.category}});
   if (w.incident_id) {
-    std::vector<gateway::HistoryEntry> entries = tracker_->history(*w.incident_id);
+    auto history_read = tracker_->history(*w.incident_id);
+    if (!history_read.ok()) return history_read.status();
+    std::vector<gateway::HistoryEntry> entries = std::move(*history_read);
     if (v.incident && v.incident->merged_into) {
       auto more = tracker_->history(*v.incident->merged_into);
-      entries.insert(entries.end(), more.begin(), more.end());
+      if (!more.ok()) return more.status();
+      entries.insert(entries.end(), more->begin(), more->end());
     }
     std::stable_sort(entries.begin(), entries.end(),
                      [](const auto& a, const auto& b) { return a.at_ms != b.at_ms ? a.at_ms < b.at_ms : a.seq < b.seq; });
@@ -342,9 +385,10 @@ ApiReply HotlineService::create(const std::string& body) {
   const std::int64_t now = clock_.wall_ms();
   const v1::IncidentReport report = to_report(*in, id, now);
   gateway::OutboxItem item = link_.make_item(report.report_id, std::string(v1::IncidentReport::kCommand), encode_body(report));
+  const std::string doing = "storing work order " + id;
   {
     Transaction t(db_);
-    if (!t.begun().ok()) return error_reply(Status(ErrorCode::kUnavailable, t.begun().message()));
+    if (!t.begun().ok()) return gateway::storage_error(doing, t.begun());
     {
       Statement s(db_,
                   "INSERT INTO work_order (id, report_id, category, priority, caller_phone, caller_name, address, lat, "
@@ -354,12 +398,12 @@ ApiReply HotlineService::create(const std::string& body) {
       s.bind(5, in->caller.phone).bind(6, in->caller.name).bind(7, in->address);
       if (in->location) s.bind(8, in->location->lat).bind(9, in->location->lon); else s.bind_null(8).bind_null(9);
       s.bind(10, in->grid).bind(11, in->text).bind(12, now);
-      if (auto st = s.run(); !st.ok()) return error_reply(Status(ErrorCode::kUnavailable, st.message()));
+      if (auto st = s.run(); !st.ok()) return gateway::storage_error(doing, st);
     }
     if (auto added = outbox_.add(item); !added.ok()) {
-      return error_reply(Status(ErrorCode::kUnavailable, added.status().message()));
+      return gateway::storage_error(doing, added.status());
     }
-    if (auto st = t.commit(); !st.ok()) return error_reply(Status(ErrorCode::kUnavailable, st.message()));
+    if (auto st = t.commit(); !st.ok()) return gateway::storage_error(doing, st);
   }
   link_.wake(item);
   spdlog::info("work order {} accepted: {} from {} ({}), {}", id, in->category, mask_phone(in->caller.phone.value_or("")),
@@ -374,8 +418,11 @@ ApiReply HotlineService::create(const std::string& body) {
 
 ApiReply HotlineService::get(const std::string& id) {
   auto w = find(id);
-  if (!w) return error_reply(Status(ErrorCode::kUnknownId, "no work order '" + id + "'"));
-  return ApiReply{200, to_json(*w, true)};
+  if (!w.ok()) return gateway::storage_error("reading work order " + id, w.status());
+  if (!*w) return error_reply(Status(ErrorCode::kUnknownId, "no work order '" + id + "'"));
+  auto j = to_json(**w, true);
+  if (!j.ok()) return gateway::storage_error("reading work order " + id, j.status());
+  return ApiReply{200, std::move(*j)};
 }
 
 ApiReply HotlineService::list(const std::string& state, const std::string& limit_text) {
@@ -389,6 +436,7 @@ ApiReply HotlineService::list(const std::string& state, const std::string& limit
     limit = std::stoll(limit_text);
   }
   const std::string wanted = state.empty() ? "open" : state;
+  if (auto s = check_state_filter(wanted, transitions_); !s.ok()) return error_reply(s);
   std::vector<WorkOrder> recent;
   {
     std::lock_guard lock(db_.mutex());
@@ -396,17 +444,22 @@ ApiReply HotlineService::list(const std::string& state, const std::string& limit
     std::vector<std::string> ids;
     while (true) {
       auto row = s.step();
-      if (!row.ok() || !*row) break;
+      if (!row.ok()) return gateway::storage_error("listing work orders", row.status());
+      if (!*row) break;
       ids.push_back(s.text(0));
     }
     for (const auto& id : ids) {
-      if (auto w = find(id)) recent.push_back(std::move(*w));
+      auto w = find(id);
+      if (!w.ok()) return gateway::storage_error("listing work orders", w.status());
+      if (*w) recent.push_back(std::move(**w));
     }
   }
   json items = json::array();
   bool truncated = false;
   for (const auto& w : recent) {
-    json j = to_json(w, false);
+    auto read = to_json(w, false);
+    if (!read.ok()) return gateway::storage_error("listing work orders", read.status());
+    json j = std::move(*read);
     const std::string st = j["state"].get<std::string>();
     const bool match = wanted == "all" || (wanted == "open" ? !is_finished_state(st) : st == wanted);
     if (!match) continue;
@@ -424,9 +477,13 @@ ApiReply HotlineService::callback(const std::string& id, const std::string& body
   if (!parsed.ok()) return error_reply(parsed.status());
   auto in = parse_callback(*parsed);
   if (!in.ok()) return error_reply(in.status());
-  auto w = find(id);
+  auto found = find(id);
+  if (!found.ok()) return gateway::storage_error("callback of work order " + id, found.status());
+  const std::optional<WorkOrder>& w = *found;
   if (!w) return error_reply(Status(ErrorCode::kUnknownId, "no work order '" + id + "'"));
-  View v = view(*w);
+  auto viewed = view(*w);
+  if (!viewed.ok()) return gateway::storage_error("callback of work order " + id, viewed.status());
+  const View& v = *viewed;
   if (v.state != "answered" || !v.current || !w->incident_id) {
     return error_reply(Status(ErrorCode::kInvalidTransition,
                               "work order " + id + " is '" + v.state +
@@ -436,18 +493,20 @@ ApiReply HotlineService::callback(const std::string& id, const std::string& body
   }
   const std::int64_t now = clock_.wall_ms();
   const std::string outcome = !in->reached ? "not_reached" : *in->satisfied ? "satisfied" : "not_satisfied";
+  const std::string doing = "callback of work order " + id;
   std::vector<gateway::OutboxItem> first;
   std::int64_t attempt = 0;
   {
     Transaction t(db_);
-    if (!t.begun().ok()) return error_reply(Status(ErrorCode::kUnavailable, t.begun().message()));
+    if (!t.begun().ok()) return gateway::storage_error(doing, t.begun());
     {
       // One reached callback per answer: a second one while the first is on its way is a conflict.
       Statement s(db_, "SELECT (SELECT COUNT(*) FROM outbox WHERE key LIKE ?1 AND state = 'pending') + (SELECT "
                        "COUNT(*) FROM followup WHERE key LIKE ?1 AND state = 'waiting')");
       s.bind(1, std::string(kPlatform) + "-" + id + "-cb%");
       auto row = s.step();
-      if (row.ok() && *row && s.integer(0) > 0) {
+      if (!row.ok()) return gateway::storage_error(doing, row.status());
+      if (*row && s.integer(0) > 0) {
         return error_reply(Status(ErrorCode::kInvalidTransition,
                                   "work order " + id + " has a callback on its way to the router already"));
       }
@@ -456,7 +515,8 @@ ApiReply HotlineService::callback(const std::string& id, const std::string& body
       Statement s(db_, "SELECT COUNT(*) FROM work_order_callback WHERE work_order_id = ?");
       s.bind(1, id);
       auto row = s.step();
-      attempt = row.ok() && *row ? s.integer(0) + 1 : 1;
+      if (!row.ok()) return gateway::storage_error(doing, row.status());
+      attempt = *row ? s.integer(0) + 1 : 1;
     }
     {
       Statement s(db_, "INSERT INTO work_order_callback (work_order_id, at_ms, reached, satisfied, note, order_id, "
@@ -464,13 +524,13 @@ ApiReply HotlineService::callback(const std::string& id, const std::string& body
       s.bind(1, id).bind(2, now).bind(3, std::int64_t{in->reached ? 1 : 0});
       if (in->satisfied) s.bind(4, std::int64_t{*in->satisfied ? 1 : 0}); else s.bind_null(4);
       s.bind(5, in->note).bind(6, v.current->order_id).bind(7, outcome);
-      if (auto st = s.run(); !st.ok()) return error_reply(Status(ErrorCode::kUnavailable, st.message()));
+      if (auto st = s.run(); !st.ok()) return gateway::storage_error(doing, st);
     }
     const std::string text = std::string("callback to the citizen: ") +
                              (!in->reached ? "not reached" : *in->satisfied ? "reached, satisfied" : "reached, not satisfied") +
                              (in->note ? " — " + *in->note : "");
     if (auto st = tracker_->add_history(*w->incident_id, now, "callback", text); !st.ok()) {
-      return error_reply(Status(ErrorCode::kUnavailable, st.message()));
+      return gateway::storage_error(doing, st);
     }
     if (in->reached) {
       const std::string prefix = std::string(kPlatform) + "-" + id + "-cb" + std::to_string(attempt) + "-";
@@ -489,13 +549,13 @@ ApiReply HotlineService::callback(const std::string& id, const std::string& body
       const std::string k2 = prefix + "2-" + second;
       first.push_back(link_.make_item(k1, std::string(v1::StatusUpdate::kCommand), update("called_back", k1)));
       if (auto added = outbox_.add(first.back()); !added.ok()) {
-        return error_reply(Status(ErrorCode::kUnavailable, added.status().message()));
+        return gateway::storage_error(doing, added.status());
       }
       Statement f(db_, "INSERT INTO followup (key, after_key, command, body, state) VALUES (?, ?, ?, ?, 'waiting')");
       f.bind(1, k2).bind(2, k1).bind(3, std::string(v1::StatusUpdate::kCommand)).bind_blob(4, update(second, k2));
-      if (auto st = f.run(); !st.ok()) return error_reply(Status(ErrorCode::kUnavailable, st.message()));
+      if (auto st = f.run(); !st.ok()) return gateway::storage_error(doing, st);
     }
-    if (auto st = t.commit(); !st.ok()) return error_reply(Status(ErrorCode::kUnavailable, st.message()));
+    if (auto st = t.commit(); !st.ok()) return gateway::storage_error(doing, st);
   }
   for (auto& item : first) link_.wake(item);
   spdlog::info("work order {}: callback {} recorded ({})", id, attempt, outcome);
@@ -516,9 +576,13 @@ ApiReply HotlineService::transfer(const std::string& id, const std::string& body
   if (!parsed.ok()) return error_reply(parsed.status());
   auto in = parse_transfer(*parsed, kPlatform);
   if (!in.ok()) return error_reply(in.status());
-  auto w = find(id);
+  auto found = find(id);
+  if (!found.ok()) return gateway::storage_error("transfer of work order " + id, found.status());
+  const std::optional<WorkOrder>& w = *found;
   if (!w) return error_reply(Status(ErrorCode::kUnknownId, "no work order '" + id + "'"));
-  View v = view(*w);
+  auto viewed = view(*w);
+  if (!viewed.ok()) return gateway::storage_error("transfer of work order " + id, viewed.status());
+  const View& v = *viewed;
   if (!w->incident_id) {
     return error_reply(Status(ErrorCode::kInvalidTransition,
                               "work order " + id + " is '" + v.state +
@@ -529,16 +593,18 @@ ApiReply HotlineService::transfer(const std::string& id, const std::string& body
                                                                  "' and can no longer be transferred"));
   }
   const std::int64_t now = clock_.wall_ms();
+  const std::string doing = "transfer of work order " + id;
   gateway::OutboxItem item;
   {
     Transaction t(db_);
-    if (!t.begun().ok()) return error_reply(Status(ErrorCode::kUnavailable, t.begun().message()));
+    if (!t.begun().ok()) return gateway::storage_error(doing, t.begun());
     std::int64_t n = 1;
     {
       Statement s(db_, "SELECT COUNT(*) FROM work_order_transfer WHERE work_order_id = ?");
       s.bind(1, id);
       auto row = s.step();
-      if (row.ok() && *row) n = s.integer(0) + 1;
+      if (!row.ok()) return gateway::storage_error(doing, row.status());
+      if (*row) n = s.integer(0) + 1;
     }
     v1::Transfer tr;
     tr.transfer_id = std::string(kPlatform) + "-" + id + "-transfer-" + std::to_string(n);
@@ -550,12 +616,12 @@ ApiReply HotlineService::transfer(const std::string& id, const std::string& body
       Statement s(db_, "INSERT INTO work_order_transfer (work_order_id, transfer_id, destination, reason, at_ms) VALUES "
                        "(?, ?, ?, ?, ?)");
       s.bind(1, id).bind(2, tr.transfer_id).bind(3, in->to).bind(4, in->reason).bind(5, now);
-      if (auto st = s.run(); !st.ok()) return error_reply(Status(ErrorCode::kUnavailable, st.message()));
+      if (auto st = s.run(); !st.ok()) return gateway::storage_error(doing, st);
     }
     if (auto added = outbox_.add(item); !added.ok()) {
-      return error_reply(Status(ErrorCode::kUnavailable, added.status().message()));
+      return gateway::storage_error(doing, added.status());
     }
-    if (auto st = t.commit(); !st.ok()) return error_reply(Status(ErrorCode::kUnavailable, st.message()));
+    if (auto st = t.commit(); !st.ok()) return gateway::storage_error(doing, st);
   }
   link_.wake(item);
   spdlog::info("work order {}: transfer to {} asked ({})", id, in->to, item.key);

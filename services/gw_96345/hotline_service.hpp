@@ -36,6 +36,11 @@ class HotlineService {
   gateway::ApiReply list(const std::string& state, const std::string& limit);
   gateway::ApiReply callback(const std::string& id, const std::string& body);
   gateway::ApiReply transfer(const std::string& id, const std::string& body);
+  // Bus thread, between rounds: after a storage fault left follow-ups unsettled (not queued after
+  // their first step's answer, or not dropped after its refusal), settles them again, at most once
+  // per kRetryIntervalMs, logging each failure.
+  void retry_stalled();
+  static constexpr Millis kRetryIntervalMs = 1000;
 
  private:
   HotlineService(gateway::SqliteDb& db, gateway::Outbox& outbox, gateway::GatewayLink& link, const Clock& clock,
@@ -45,12 +50,18 @@ class HotlineService {
 
   struct WorkOrder;
   struct View;  // the work order's place in the workflow, from the tracker
-  std::optional<WorkOrder> find(const std::string& id);
-  View view(const WorkOrder& w);
-  nlohmann::json to_json(const WorkOrder& w, bool full);
+  // Reads return an error (kUnavailable) on a storage fault, never "not found".
+  Result<std::optional<WorkOrder>> find(const std::string& id);
+  Result<View> view(const WorkOrder& w);
+  Result<nlohmann::json> to_json(const WorkOrder& w, bool full);
   void delivered(const gateway::OutboxItem& item, const gateway::Delivery& d);
   Result<std::optional<std::string>> claim(const router::IncidentReported& ev);
-  void promote_followups(const std::string& after_key);
+  // Queues the follow-ups waiting for `after_key` (its item was delivered).
+  Status promote_followups(const std::string& after_key);
+  // Drops the follow-ups waiting for `item` (the router refused it) and notes the refusal.
+  Status drop_followups(const gateway::OutboxItem& item, const std::string& refusal);
+  // Promotes or drops every waiting follow-up whose first step has its answer.
+  Status settle_followups();
   std::optional<gateway::Delivery> wait(const std::string& key);
 
   gateway::SqliteDb& db_;
@@ -64,6 +75,8 @@ class HotlineService {
   // Set when a wait for the router timed out, cleared by its next answer: while the router is
   // away, intake answers "accepted" at once instead of waiting for each item.
   std::atomic<bool> router_quiet_{false};
+  bool followups_stalled_ = false;  // bus thread only
+  Millis last_retry_ms_ = 0;        // bus thread only
 };
 
 }  // namespace liandong::gw96345

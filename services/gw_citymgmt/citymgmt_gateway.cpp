@@ -105,6 +105,14 @@ HttpReply json_reply(int status, const nlohmann::json& body) {
 
 HttpReply error_reply(int status, const std::string& description) { return json_reply(status, error_json(status, description)); }
 
+// A storage fault: logged, 503 naming the cause, Retry-After; never a 404 or an empty list.
+HttpReply storage_reply(const std::string& doing, const Status& status) {
+  spdlog::error("{}: {}", doing, status.message());
+  HttpReply r = error_reply(503, doing + ": " + status.message() + "; nothing was changed, try again in a moment");
+  r.retry_after_s = 1;
+  return r;
+}
+
 HttpReply not_allowed(const std::string& method, const std::string& path, const std::string& allow) {
   HttpReply r = error_reply(405, "method " + method + " is not allowed on " + path + " (allowed: " + allow + ")");
   r.allow = allow;
@@ -233,9 +241,9 @@ HttpReply CitymgmtGateway::post_request(const HttpRequest& request) {
   gateway::OutboxItem item;
   {
     Transaction t(db_);
-    if (!t.begun().ok()) return error_reply(503, "the case could not be stored: " + t.begun().message());
+    if (!t.begun().ok()) return storage_reply("storing the case", t.begun());
     auto id = insert_case(record);
-    if (!id.ok()) return error_reply(500, "the case could not be stored: " + id.status().message());
+    if (!id.ok()) return storage_reply("storing the case", id.status());
     record.id = *id;
     item.key = report_id_for(record.id);
     item.command = std::string(v1::IncidentReport::kCommand);
@@ -243,8 +251,8 @@ HttpReply CitymgmtGateway::post_request(const HttpRequest& request) {
     item.body = encode_body(to_incident_report(record));
     item.accepted_at_ms = record.requested_at_ms;
     auto added = outbox_.add(item);
-    if (!added.ok()) return error_reply(500, "the case could not be queued: " + added.status().message());
-    if (auto s = t.commit(); !s.ok()) return error_reply(503, "the case could not be stored: " + s.message());
+    if (!added.ok()) return storage_reply("queueing the case", added.status());
+    if (auto s = t.commit(); !s.ok()) return storage_reply("storing the case", s);
   }
   hooks_.wake(item);
   count("cases");
@@ -291,13 +299,21 @@ Result<std::int64_t> CitymgmtGateway::insert_case(const CaseRecord& r) {
   return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_.handle()));
 }
 
-std::optional<CaseRecord> CitymgmtGateway::find_case(std::int64_t id) {
+Result<std::optional<CaseRecord>> CitymgmtGateway::read_case_by_id(std::int64_t id) {
   std::lock_guard lock(db_.mutex());
   Statement s(db_, "SELECT " + std::string(kCaseColumns) + " FROM cases WHERE id = ?1");
   s.bind(1, id);
   auto row = s.step();
-  if (!row.ok() || !*row) return std::nullopt;
-  return read_case(s);
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<CaseRecord>{};
+  return std::optional<CaseRecord>(read_case(s));
+}
+
+std::optional<CaseRecord> CitymgmtGateway::find_case(std::int64_t id) {
+  auto c = read_case_by_id(id);
+  if (c.ok()) return *c;
+  spdlog::error("reading case {}: {}", id, c.status().message());
+  return std::nullopt;
 }
 
 std::optional<CaseRecord> CitymgmtGateway::wait_case(std::int64_t id, Millis deadline_ms,
@@ -312,7 +328,10 @@ std::optional<CaseRecord> CitymgmtGateway::wait_case(std::int64_t id, Millis dea
 
 HttpReply CitymgmtGateway::get_request(const std::string& id_text) {
   auto id = parse_case_id(id_text);
-  auto c = id ? find_case(*id) : std::nullopt;
+  if (!id) return error_reply(404, "service_request_id '" + shown(id_text) + "' is unknown");
+  auto read = read_case_by_id(*id);
+  if (!read.ok()) return storage_reply("reading case " + id_text, read.status());
+  const std::optional<CaseRecord>& c = *read;
   if (!c) return error_reply(404, "service_request_id '" + shown(id_text) + "' is unknown");
   return json_reply(200, nlohmann::json::array({case_json(*c, options_.utc_offset_minutes)}));
 }
@@ -378,7 +397,7 @@ HttpReply CitymgmtGateway::list_requests(const Params& query) {
   auto out = nlohmann::json::array();
   for (int n = 0; n < options_.list_limit + 1; ++n) {
     auto row = s.step();
-    if (!row.ok()) return error_reply(500, "cannot read the cases: " + row.status().message());
+    if (!row.ok()) return storage_reply("listing the cases", row.status());
     if (!*row) break;
     out.push_back(case_json(read_case(s), options_.utc_offset_minutes));
   }
@@ -405,7 +424,10 @@ gateway::OutboxItem CitymgmtGateway::status_item(const std::string& key, const C
 
 HttpReply CitymgmtGateway::verify(const std::string& id_text, const HttpRequest& request) {
   auto id = parse_case_id(id_text);
-  auto c = id ? find_case(*id) : std::nullopt;
+  if (!id) return error_reply(404, "service_request_id '" + shown(id_text) + "' is unknown");
+  auto read = read_case_by_id(*id);
+  if (!read.ok()) return storage_reply("verification of case " + id_text, read.status());
+  const std::optional<CaseRecord>& c = *read;
   if (!c) return error_reply(404, "service_request_id '" + shown(id_text) + "' is unknown");
   auto params = parse_body(request.content_type, request.body);
   if (!params.ok()) return error_reply(400, params.status().message());
@@ -436,19 +458,19 @@ HttpReply CitymgmtGateway::verify(const std::string& id_text, const HttpRequest&
   gateway::OutboxItem item;
   {
     Transaction t(db_);
-    if (!t.begun().ok()) return error_reply(503, "the verification could not be stored: " + t.begun().message());
+    if (!t.begun().ok()) return storage_reply("storing the verification", t.begun());
     Statement ins(db_, "INSERT INTO verifications (case_id, inspector_id, result, note, at_ms, update_id) VALUES (?1, ?2, ?3, ?4, ?5, '')");
     ins.bind(1, c->id).bind(2, inspector->id).bind(3, *result).bind(4, note).bind(5, clock_.wall_ms());
-    if (auto s = ins.run(); !s.ok()) return error_reply(500, "the verification could not be stored: " + s.message());
+    if (auto s = ins.run(); !s.ok()) return storage_reply("storing the verification", s);
     const std::int64_t vid = sqlite3_last_insert_rowid(db_.handle());
     const std::string key = report_id_for(c->id) + ".verify-" + std::to_string(vid);
     Statement upd(db_, "UPDATE verifications SET update_id = ?1 WHERE id = ?2");
     upd.bind(1, key).bind(2, vid);
-    if (auto s = upd.run(); !s.ok()) return error_reply(500, "the verification could not be stored: " + s.message());
+    if (auto s = upd.run(); !s.ok()) return storage_reply("storing the verification", s);
     item = status_item(key, *c, passed ? "verified" : "dispatched", text);
     auto added = outbox_.add(item);
-    if (!added.ok()) return error_reply(500, "the verification could not be queued: " + added.status().message());
-    if (auto s = t.commit(); !s.ok()) return error_reply(503, "the verification could not be stored: " + s.message());
+    if (!added.ok()) return storage_reply("queueing the verification", added.status());
+    if (auto s = t.commit(); !s.ok()) return storage_reply("storing the verification", s);
   }
   hooks_.wake(item);
   count(passed ? "verifications_passed" : "verifications_failed");

@@ -37,6 +37,7 @@ struct HttpReply {
   int status = 200;
   std::string body;          // JSON
   std::string allow;         // for 405: the methods the resource has
+  int retry_after_s = 0;     // > 0 (a 503 on a storage fault): sent as Retry-After
 };
 
 struct CitymgmtOptions {
@@ -70,7 +71,10 @@ class CitymgmtGateway {
   // The router answered an outbox item (bus thread).
   void on_delivery(const gateway::OutboxItem& item, const gateway::Delivery& delivery);
 
+  // nullopt when there is no such case or it could not be read (logged); read_case_by_id tells
+  // the two apart, for answers that must not take a storage fault for "unknown".
   std::optional<CaseRecord> find_case(std::int64_t id);
+  Result<std::optional<CaseRecord>> read_case_by_id(std::int64_t id);
   std::map<std::string, std::uint64_t> counters() const;
 
  private:

@@ -13,6 +13,7 @@
 #include "core/log.hpp"
 #include "core/service_main.hpp"
 #include "core/sockets.hpp"
+#include "services/gateway/bounded_body.hpp"
 #include "services/gateway/gateway_config.hpp"
 #include "services/gateway/gateway_link.hpp"
 #include "services/gw_citymgmt/citymgmt_gateway.hpp"
@@ -203,37 +204,37 @@ int main(int argc, char** argv) {
   }
 
   httplib::Server server;
-  server.set_payload_max_length(static_cast<std::size_t>(extra.max_body_bytes));
-  auto serve = [&g](const httplib::Request& req, httplib::Response& res) {
+  // Bodies are read with the limit whatever their framing (chunked too): services/gateway/bounded_body.hpp.
+  gateway::BodyLimit body_limit;
+  body_limit.max_bytes = static_cast<std::size_t>(extra.max_body_bytes);
+  body_limit.error_text = [](int status, std::string_view, const std::string& message) {
+    return error_json(status, message).dump();
+  };
+  auto serve = [&g](const httplib::Request& req, const std::string& body, httplib::Response& res) {
     HttpRequest request;
     request.method = req.method;
     request.path = req.path;
     request.content_type = req.get_header_value("Content-Type");
-    request.body = req.body;
+    request.body = body;
+    // Only the query string's fields: httplib puts a form body's fields into params only when it
+    // reads the body itself, which it no longer does here.
     for (const auto& [k, v] : req.params) request.query.emplace(k, v);
-    // httplib also puts a form body's fields into params: keep only the query string's.
-    if (request.content_type.find("x-www-form-urlencoded") != std::string::npos) {
-      auto form = parse_form(req.body);
-      if (form.ok()) {
-        for (const auto& [k, v] : *form) {
-          auto it = request.query.find(k);
-          if (it != request.query.end() && it->second == v) request.query.erase(it);
-        }
-      }
-    }
     HttpReply reply = g.handle(request);
     res.status = reply.status;
     if (!reply.allow.empty()) res.set_header("Allow", reply.allow);
+    if (reply.retry_after_s > 0) res.set_header("Retry-After", std::to_string(reply.retry_after_s));
     res.set_content(reply.body, "application/json; charset=utf-8");
   };
-  server.Get(".*", serve);
-  server.Post(".*", serve);
-  server.Put(".*", serve);
-  server.Patch(".*", serve);
-  server.Delete(".*", serve);
-  server.Options(".*", serve);
+  auto serve_without_body = [serve](const httplib::Request& req, httplib::Response& res) { serve(req, {}, res); };
+  server.Get(".*", serve_without_body);
+  server.Options(".*", serve_without_body);
+  server.Post(".*", gateway::read_bounded(body_limit, serve));
+  server.Put(".*", gateway::read_bounded(body_limit, serve));
+  server.Patch(".*", gateway::read_bounded(body_limit, serve));
+  server.Delete(".*", gateway::read_bounded(body_limit, serve));
+  gateway::install_body_guard(server, body_limit);
   server.set_error_handler(httplib::Server::HandlerWithResponse([limit = extra.max_body_bytes](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    if (gateway::has_reply(res)) return httplib::Server::HandlerResponse::Unhandled;
     std::string what = reason_of(res.status);
     if (res.status == 413) what += ": the limit is " + std::to_string(limit) + " bytes (max_body_bytes)";
     res.set_content(error_json(res.status, what).dump(), "application/json; charset=utf-8");

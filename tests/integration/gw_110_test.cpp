@@ -11,6 +11,7 @@
 #include "services/gateway/sqlite_db.hpp"
 #include "services/router/router_events.hpp"
 #include "tests/integration/gw_http_helpers.hpp"
+#include "tests/integration/http_flood.hpp"
 #include "tests/integration/system_fixture.hpp"
 
 #ifdef LIANDONG_GW_110_BIN
@@ -222,6 +223,70 @@ TEST_CASE("110: 100 incidents wait in the outbox for the router, across a gatewa
   std::set<std::string> distinct;
   for (const auto& [ref, id] : incident_of) distinct.insert(id);
   CHECK(distinct.size() == 100);
+}
+
+TEST_CASE("110: a 200 MiB chunked body is cut at the limit and the gateway keeps serving", "[integration][gw_110]") {
+  LiandongSystem sys(false);
+  std::string endpoint;
+  auto gw = sys.start_gateway(LIANDONG_GW_110_BIN, "110", "127.0.0.1:0", endpoint);
+  check_flood_refused(gw.pid(), endpoint, "POST", "/incidents", 413);
+  check_flood_refused(gw.pid(), endpoint, "POST", "/incidents/NOPE/transfer", 413);
+  check_flood_refused(gw.pid(), endpoint, "DELETE", "/incidents", 405);  // refused unread
+  check_flood_refused(gw.pid(), endpoint, "GET", "/feed.json", 400);     // a GET carries no body
+  auto http = http_client(endpoint);
+  const json incident = {{"category", "traffic.accident"}, {"address", "暨阳街道 12号"}, {"text", "two cars, one on its side"}};
+  auto ok = http->Post("/incidents", incident.dump(), "application/json");
+  REQUIRE(ok);
+  INFO(ok->body);
+  CHECK(ok->status == 201);
+  CHECK(gw.stop());
+}
+
+TEST_CASE("110: a storage fault is a 503 naming the cause, logged, and the request works once it is gone",
+          "[integration][gw_110]") {
+  LiandongSystem sys(false);
+  std::string endpoint;
+  auto gw = sys.start_gateway(LIANDONG_GW_110_BIN, "110", "127.0.0.1:0", endpoint);
+  auto http = http_client(endpoint);
+  const json incident = {{"category", "fire.building"}, {"address", "暨阳街道 12号"}, {"text", "smoke from a window"}};
+  auto posted = http->Post("/incidents", incident.dump(), "application/json");
+  REQUIRE(posted);
+  REQUIRE(posted->status == 201);
+  const std::string ref = json_of(posted)["incident_ref"];
+  auto db = gateway::SqliteDb::open(sys.broker.dir.file("gw-110.db"));
+  REQUIRE(db.ok());
+  auto check_503 = [&](const httplib::Result& r, const std::string& cause) {
+    REQUIRE(r);
+    INFO(r->body);
+    CHECK(r->status == 503);
+    CHECK(json_of(r)["error"]["code"] == "UNAVAILABLE");
+    CHECK(r->body.find(cause) != std::string::npos);
+    CHECK(r->get_header_value("Retry-After") == "1");
+  };
+
+  // The incidents' table unreadable: "no such table", not "no incident with reference".
+  REQUIRE((*db)->exec("ALTER TABLE incident_report RENAME TO incident_report_away").ok());
+  check_503(http->Get(("/incidents/" + ref).c_str()), "no such table");
+  check_503(http->Post(("/incidents/" + ref + "/transfer").c_str(), json{{"to", "96345"}, {"reason", "x"}}.dump(),
+                       "application/json"),
+            "no such table");
+  REQUIRE((*db)->exec("ALTER TABLE incident_report_away RENAME TO incident_report").ok());
+  auto again = http->Get(("/incidents/" + ref).c_str());
+  REQUIRE(again);
+  CHECK(again->status == 200);
+
+  // The database locked by another writer: the intake says so (after SQLite's 2 s busy wait).
+  REQUIRE((*db)->exec("BEGIN EXCLUSIVE").ok());
+  check_503(http->Post("/incidents", incident.dump(), "application/json"), "database is locked");
+  REQUIRE((*db)->exec("ROLLBACK").ok());
+  auto retried = http->Post("/incidents", incident.dump(), "application/json");
+  REQUIRE(retried);
+  CHECK(retried->status == 201);
+
+  CHECK(gw.stop());
+  const std::string log = read_file(sys.broker.dir.file("gw-110.log"));
+  CHECK(log.find("reading incident " + ref + ": ") != std::string::npos);
+  CHECK(log.find("database is locked") != std::string::npos);
 }
 
 #endif

@@ -4,7 +4,9 @@
 
 #include "core/codec.hpp"
 #include "schemas/messages.hpp"
+#include "services/gateway/sqlite_db.hpp"
 #include "tests/integration/gw_http_helpers.hpp"
+#include "tests/integration/http_flood.hpp"
 #include "tests/integration/system_fixture.hpp"
 
 #ifdef LIANDONG_GW_96345_BIN
@@ -193,6 +195,13 @@ TEST_CASE("96345: bad input gets clear errors and the gateway keeps serving", "[
   expect(http->Get("/nothing"), 404, "NOT_FOUND", "/nothing");
   expect(http->Post("/workorders", std::string(70 * 1024, 'x'), "application/json"), 413, "TOO_LARGE", "bytes");
   expect(http->Get("/workorders?state=open&limit=abc"), 400, "INVALID_VALUE", "limit");
+  expect(http->Get("/workorders?state=bogus"), 400, "INVALID_VALUE", "'bogus'; allowed: open, all, ");
+  json no_text = work_order_body();
+  no_text.erase("text");
+  expect(http->Post("/workorders", no_text.dump(), "application/json"), 400, "MISSING_FIELD", "'text'");
+  json no_address = work_order_body();
+  no_address.erase("address");
+  expect(http->Post("/workorders", no_address.dump(), "application/json"), 400, "MISSING_FIELD", "'address'");
   // Still serving: a good work order is accepted (queued: no router in this system).
   auto ok = http->Post("/workorders", work_order_body().dump(), "application/json");
   REQUIRE(ok);
@@ -200,6 +209,54 @@ TEST_CASE("96345: bad input gets clear errors and the gateway keeps serving", "[
   const json j = json_of(ok);
   CHECK(j["status"] == "accepted");
   CHECK(json_of(http->Get(("/workorders/" + j["work_order_id"].get<std::string>()).c_str()))["state"] == "received");
+}
+
+TEST_CASE("96345: a 200 MiB chunked body is cut at the limit and the gateway keeps serving", "[integration][gw_96345]") {
+  LiandongSystem sys(false);
+  std::string endpoint;
+  auto gw = sys.start_gateway(LIANDONG_GW_96345_BIN, "96345", "127.0.0.1:0", endpoint);
+  check_flood_refused(gw.pid(), endpoint, "POST", "/workorders", 413);
+  check_flood_refused(gw.pid(), endpoint, "POST", "/workorders/NOPE/callback", 413);
+  check_flood_refused(gw.pid(), endpoint, "PUT", "/workorders", 405);   // refused unread
+  check_flood_refused(gw.pid(), endpoint, "POST", "/nowhere", 404);     // refused unread
+  check_flood_refused(gw.pid(), endpoint, "GET", "/workorders", 400);   // a GET carries no body
+  auto http = http_client(endpoint);
+  auto ok = http->Post("/workorders", work_order_body().dump(), "application/json");
+  REQUIRE(ok);
+  INFO(ok->body);
+  CHECK(ok->status == 201);
+  CHECK(gw.stop());
+}
+
+TEST_CASE("96345: a storage fault is a 503 naming the cause, never 404 or an empty list", "[integration][gw_96345]") {
+  LiandongSystem sys(false);
+  std::string endpoint;
+  auto gw = sys.start_gateway(LIANDONG_GW_96345_BIN, "96345", "127.0.0.1:0", endpoint);
+  auto http = http_client(endpoint);
+  auto posted = http->Post("/workorders", work_order_body().dump(), "application/json");
+  REQUIRE(posted);
+  REQUIRE(posted->status == 201);
+  const std::string id = json_of(posted)["work_order_id"];
+  auto db = gateway::SqliteDb::open(sys.broker.dir.file("gw-96345.db"));
+  REQUIRE(db.ok());
+  auto check_503 = [&](const httplib::Result& r) {
+    REQUIRE(r);
+    INFO(r->body);
+    CHECK(r->status == 503);
+    CHECK(json_of(r)["error"]["code"] == "UNAVAILABLE");
+    CHECK(r->body.find("no such table") != std::string::npos);
+    CHECK(r->get_header_value("Retry-After") == "1");
+  };
+  REQUIRE((*db)->exec("ALTER TABLE work_order RENAME TO work_order_away").ok());
+  check_503(http->Get(("/workorders/" + id).c_str()));
+  check_503(http->Get("/workorders?state=all"));
+  check_503(http->Post(("/workorders/" + id + "/callback").c_str(), json{{"reached", false}}.dump(), "application/json"));
+  REQUIRE((*db)->exec("ALTER TABLE work_order_away RENAME TO work_order").ok());
+  auto list = json_of(http->Get("/workorders?state=all"));
+  REQUIRE(list.is_object());
+  CHECK(list["count"] == 1);
+  CHECK(gw.stop());
+  CHECK(read_file(sys.broker.dir.file("gw-96345.log")).find("reading work order " + id + ": ") != std::string::npos);
 }
 
 #endif

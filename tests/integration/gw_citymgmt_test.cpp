@@ -10,6 +10,7 @@
 
 #include "core/codec.hpp"
 #include "schemas/messages.hpp"
+#include "tests/integration/http_flood.hpp"
 #include "tests/integration/system_fixture.hpp"
 
 #ifdef LIANDONG_GW_CITYMGMT_BIN
@@ -239,6 +240,23 @@ TEST_CASE("Open311 errors name what was wrong, and a restart keeps the cases", "
   CHECK(c.at("address") == "暨阳街道 12号");  // "+" is a space in a form
   CHECK(c.at("status") == "open");
   CHECK(c.at("step") == "reported");
+  CHECK(gw.stop());
+}
+
+TEST_CASE("Open311: a 200 MiB chunked body is cut at the limit and the gateway keeps serving", "[integration][gw_citymgmt]") {
+  LiandongSystem sys(/*with_router=*/false);
+  std::string endpoint;
+  auto gw = sys.start_gateway(LIANDONG_GW_CITYMGMT_BIN, "citymgmt", "127.0.0.1:0", endpoint);
+  const std::string form = "application/x-www-form-urlencoded";
+  check_flood_refused(gw.pid(), endpoint, "POST", "/requests.json", 413, form);
+  check_flood_refused(gw.pid(), endpoint, "PUT", "/requests.json", 413, form);
+  check_flood_refused(gw.pid(), endpoint, "GET", "/services.json", 400);  // a GET carries no body
+  httplib::Client http(endpoint);
+  http.set_read_timeout(10, 0);
+  auto posted = http.Post("/requests.json", "service_code=fly_tipping&address_string=12+Jiyang+Road", form);
+  REQUIRE(posted);
+  INFO(posted->body);
+  CHECK(posted->status == 200);
   CHECK(gw.stop());
 }
 

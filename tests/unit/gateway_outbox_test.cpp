@@ -49,9 +49,10 @@ TEST_CASE("outbox items stay pending until answered, across a reopen", "[unit][g
   auto outbox = Outbox::open(**db);
   REQUIRE(outbox.ok());
   auto pending = (*outbox)->pending();
-  REQUIRE(pending.size() == 1);
-  CHECK(pending[0].key == "r2");
-  CHECK(pending[0].body == std::string("\x81\xa1k\x00", 4));
+  REQUIRE(pending.ok());
+  REQUIRE(pending->size() == 1);
+  CHECK((*pending)[0].key == "r2");
+  CHECK((*pending)[0].body == std::string("\x81\xa1k\x00", 4));
   auto done = (*outbox)->find("r1");
   REQUIRE(done);
   CHECK(done->state == OutboxState::kDelivered);

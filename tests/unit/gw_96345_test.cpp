@@ -130,3 +130,17 @@ TEST_CASE("gateway HTTP helpers: JSON bodies, error replies, ids", "[unit][gw_96
   CHECK(gateway::iso_time(0).empty());
   CHECK(gateway::iso_time(1'700'000'000'123) == "2023-11-14T22:13:20.123Z");
 }
+
+TEST_CASE("96345 list filter: an unknown state is refused naming the value and the allowed ones", "[unit][gw_96345]") {
+  const Transitions transitions = {{"assigned", {"accepted", "returned"}}, {"answered", {"called_back"}}};
+  for (const char* ok : {"open", "all", "received", "answered", "transferred", "closed", "refused"}) {
+    INFO(ok);
+    CHECK(check_state_filter(ok, transitions).ok());
+  }
+  CHECK(check_state_filter("assigned", {}).ok());  // the shipped workflow's states without workflows.toml
+  const Status bogus = check_state_filter("bogus", transitions);
+  CHECK(bogus.code() == ErrorCode::kInvalidValue);
+  CHECK(bogus.message().find("'state' is 'bogus'") != std::string::npos);
+  CHECK(bogus.message().find("allowed: open, all, accepted") != std::string::npos);
+  CHECK_FALSE(check_state_filter("OPEN", transitions).ok());
+}
