@@ -3,6 +3,8 @@
 // the log, is applied here instead of waiting for the next restart (architecture.md, "The router").
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "core/codec.hpp"
 #include "services/router/router_events.hpp"
 #include "services/router/router_server.hpp"
@@ -57,6 +59,7 @@ void RouterServer::keep_following() {
   // A silent stream is normal when nothing happens, but also what an audit restart looks like (it
   // forgets its subscriptions): subscribing again from where we are costs one empty read.
   if (following_ && clock_.monotonic_ms() - last_stream_at_ >= options_.follow_idle_ms) follow_from(log_seq_ + 1);
+  resume_if_settled();
 }
 
 void RouterServer::handle_followed(const Envelope& envelope) {
@@ -91,14 +94,22 @@ void RouterServer::handle_followed(const Envelope& envelope) {
     for (const auto& m : *sends) send(m);
   }
   client_.send_message(options_.audit, v1::AuditStreamAck{std::string(kSubscription), log_seq_});
+  stream_last_seq_ = std::max(stream_last_seq_, page->last_seq);
   // Decisions the killed router left half done (its incident.reported committed late, its
-  // order.dispatched never): completed once the stream has caught up with the log, so that the
-  // rest of its appends, committed just after, are not decided a second time.
-  resume_when_caught_up_ = resume_when_caught_up_ || foreign;
-  if (resume_when_caught_up_ && log_seq_ >= page->last_seq) {
-    resume_when_caught_up_ = false;
-    emit(core_.resume());
+  // order.dispatched never) are completed once its appends have stopped coming (keep_following),
+  // so that the rest of them, committed a moment later, are not decided a second time.
+  if (foreign) resume_at_ = clock_.monotonic_ms() + options_.follow_settle_ms;
+}
+
+void RouterServer::resume_if_settled() {
+  if (!resume_at_ || clock_.monotonic_ms() < *resume_at_ || log_seq_ < stream_last_seq_) return;
+  resume_at_.reset();
+  ++counters_["follow_resumes"];
+  auto repaired = core_.resume();
+  if (!repaired.events.empty()) {
+    spdlog::warn("completed {} decisions left half done by the router before this one", repaired.events.size());
   }
+  emit(std::move(repaired));
 }
 
 }  // namespace liandong::router

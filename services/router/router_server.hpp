@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -31,6 +32,8 @@ struct RouterServerOptions {
   // router subscribes again (the audit forgets subscriptions when it restarts).
   Millis follow_idle_ms = 5000;
   std::int64_t follow_window = 10'000;
+  // After an event of another writer, resume() waits until none has come for this long.
+  Millis follow_settle_ms = 1000;
   std::string deployment_dir;  // recorded in router.started with the deployment's version  // events the audit may stream beyond our last AUDIT_STREAM_ACK
 };
 
@@ -64,6 +67,7 @@ class RouterServer {
   void follow_from(std::int64_t from_seq);
   void handle_followed(const Envelope& envelope);
   void keep_following();
+  void resume_if_settled();
   template <class M>
   bool decode_or_refuse(const Envelope& envelope, M& out);
 
@@ -91,7 +95,8 @@ class RouterServer {
   bool following_ = false;
   Millis last_stream_at_ = 0;      // the last page of the stream, or the last subscription
   std::set<std::string> written_;  // ids of the events this router appended, until the stream shows them
-  bool resume_when_caught_up_ = false;
+  std::int64_t stream_last_seq_ = 0;  // the newest seq the audit said the log had
+  std::optional<Millis> resume_at_;   // resume() once no foreign event came since (follow_settle_ms)
   Millis started_at_;
   std::map<std::string, std::uint64_t> counters_;
 };

@@ -369,14 +369,30 @@ TEST_CASE("an event the killed router sent, committed after the new router's rep
   INFO(read_file(system.broker.dir.file("router.log")));
   REQUIRE(order.has_value());
   CHECK(decode_body<v1::DispatchOrder>(order->body)->order_id == order_id);
-  // ... and knows the incident, with that one order and no second one decided for it.
+  // A second decision the killed router left half done: its report committed late, its order never.
+  const std::string half_done = ids.next();
+  reported.incident_id = half_done;
+  reported.report_id = "c-half";
+  append(*late, half_done, router::event_type::kReported, "router", encode_body(reported));
+  // Once the late appends stop, the router completes what they left half done (resume), and only that.
+  auto second = receive_until(*unit, 10'000, [&](const Envelope& e) {
+    return e.command == "DISPATCH_ORDER" && decode_body<v1::DispatchOrder>(e.body)->incident_id == half_done;
+  });
+  REQUIRE(second.has_value());
+  {
+    const Millis settle = clock.monotonic_ms() + 10'000;
+    while (router_stats(*operator_).counters["follow_resumes"] < 1 && clock.monotonic_ms() < settle) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polling a counter: no event to wait on
+    }
+  }
+  // ... and knows the first incident, with its one order and no second one decided for it.
   operator_->send_message("router", v1::IncidentQuery{"q1", incident_id});
   auto info = receive_until(*operator_, 10'000, [](const Envelope& e) { return e.command == "INCIDENT_INFO"; });
   REQUIRE(info.has_value());
   const auto view = decode_body<v1::IncidentInfo>(info->body)->incident;
   REQUIRE(view.orders.size() == 1);
   CHECK(view.orders[0].order_id == order_id);
-  CHECK(router_stats(*operator_).counters.at("followed_events") == 2);
+  CHECK(router_stats(*operator_).counters.at("followed_events") == 3);
 
   // Its own events come back on the same stream and are not applied twice.
   auto reporter = connect_client(ctx, clock, system.broker.endpoint, "gw-96345", "gateway");
@@ -396,7 +412,7 @@ TEST_CASE("an event the killed router sent, committed after the new router's rep
     stats = router_stats(*operator_);
   }
   REQUIRE(stats.counters.at("log_seq") >= last_seq);
-  CHECK(stats.counters.at("followed_events") == 2);
+  CHECK(stats.counters.at("followed_events") == 3);
   operator_->send_message("router", v1::IncidentQuery{"q2", own});
   info = receive_until(*operator_, 10'000, [](const Envelope& e) { return e.command == "INCIDENT_INFO"; });
   REQUIRE(info.has_value());
@@ -416,7 +432,7 @@ TEST_CASE("an event the killed router sent, committed after the new router's rep
   for (const auto& e : *events) {
     if (e.type != router::event_type::kRouterStarted) continue;
     ++started;
-    auto body = decode_body<router::RouterStarted>(e.body.bytes);
+    auto body = decode_body<router::RouterStarted>(e.body);
     REQUIRE(body.ok());
     CHECK(body->deployment_version.size() == 64);
     CHECK(body->log_seq == 0);
