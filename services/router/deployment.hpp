@@ -146,6 +146,8 @@ struct Deployment {
   NeighbourWatch neighbour_watch;
   std::string command_centre = "command.centre";
   Millis supervisor_ack_deadline_ms = 120'000;
+  // SHA-256 of the files it was loaded from (deployment_version()); empty when built in code.
+  std::string version;
 
   const Grid* grid(const std::string& id) const;
   const Unit* unit(const std::string& id) const;

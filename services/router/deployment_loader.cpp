@@ -1,11 +1,13 @@
 #include "services/router/deployment_loader.hpp"
 
+#include <sodium.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <set>
 #include <sstream>
 
@@ -444,7 +446,39 @@ Result<Deployment> load_deployment(const std::string& directory) {
   for (const auto& [name, load] : steps) {
     if (auto s = load(dir / name, d); !s.ok()) return s;
   }
+  std::vector<std::string> names;
+  for (const auto& step : steps) names.emplace_back(step.first);
+  auto version = deployment_version(directory, names);
+  if (!version.ok()) return version.status();
+  d.version = std::move(*version);
   return d;
+}
+
+Result<std::string> deployment_version(const std::string& directory, const std::vector<std::string>& files) {
+  if (sodium_init() < 0) return Status(ErrorCode::kInternal, "libsodium failed to initialise");
+  crypto_hash_sha256_state state;
+  crypto_hash_sha256_init(&state);
+  const auto feed = [&](std::string_view bytes) {
+    crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  };
+  for (const auto& name : files) {
+    std::ifstream in(fs::path(directory) / name, std::ios::binary);
+    if (!in) return Status(ErrorCode::kConfig, (fs::path(directory) / name).string() + ": cannot be read");
+    const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // Name and length before the bytes, so that no two different sets of files hash alike.
+    const std::string head = name + '\0' + std::to_string(content.size()) + '\0';
+    feed(head);
+    feed(content);
+  }
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&state, digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char b : digest) {
+    hex.push_back(kHex[b >> 4]);
+    hex.push_back(kHex[b & 0xf]);
+  }
+  return hex;
 }
 
 }  // namespace liandong::router

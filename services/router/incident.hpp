@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -63,6 +64,20 @@ class ArmedTimers {
   std::vector<Entry> entries_;
 };
 
+// What decided an order and what its escalation climbs: the routing rule, the escalation ladder
+// of its chain and how long each order up that ladder has to be accepted. Recorded with every
+// order (order.dispatched) and carried on by the orders up the ladder, so an escalation follows
+// the rules the incident was dispatched under, not a deployment changed since. RouterCore keeps
+// one of each (a few rule targets), so an order holds only a pointer.
+struct DispatchBasis {
+  std::string rule;                 // empty: manual triage, or no rule matched
+  std::vector<std::string> ladder;  // the rungs after the first choice (routing.toml's `ladder`)
+  std::int64_t ladder_ack_ms = 0;   // how long an order up the ladder has to be accepted
+  bool operator<(const DispatchBasis& o) const {
+    return std::tie(rule, ladder, ladder_ack_ms) < std::tie(o.rule, o.ladder, o.ladder_ack_ms);
+  }
+};
+
 struct Order {
   std::string id;
   std::string incident_id;
@@ -71,6 +86,8 @@ struct Order {
   std::int64_t chain = 0;
   std::int64_t rung = 0;
   std::int64_t ack_deadline_ms = 0;
+  std::int64_t ack_within_ms = 0;          // how long the unit had to accept; 0 in logs older than it
+  const DispatchBasis* basis = nullptr;    // RouterCore's; nullptr in logs older than it
   std::string reason;
   bool awaiting_ack = true;  // dispatched and neither accepted, declined, escalated nor closed
   bool open = true;          // not escalated, closed or finished

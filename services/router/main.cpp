@@ -58,7 +58,8 @@ int main(int argc, char** argv) {
                               std::to_string(d.categories.size()) + " categories, " + std::to_string(d.rules.size()) +
                               " routing rules, " + std::to_string(d.workflows.size()) + " workflows";
   if (check_only) {
-    std::cout << "deployment " << config.deployment << ": " << summary << "\nconfig ok\n";
+    std::cout << "deployment " << config.deployment << ": " << summary << "\ndeployment version " << d.version
+              << "\nconfig ok\n";
     return 0;
   }
   if (auto s = init_logging("router", config.log_level, log_file); !s.ok()) {
@@ -89,6 +90,7 @@ int main(int argc, char** argv) {
   options.audit = config.audit;
   options.audit_retry_ms = config.audit_retry_ms;
   options.replay_timeout_ms = config.replay_timeout_ms;
+  options.deployment_dir = config.deployment;
   router::RouterServer server(client, core, d, clock, options);
   if (auto s = server.replay(); !s.ok()) {
     spdlog::error("{}", s.message());

@@ -61,7 +61,7 @@ RouterCore::RouterCore(const Deployment& deployment, const Clock& clock, std::st
     : deployment_(deployment), locator_(deployment), clock_(clock), name_(std::move(name)), ids_(clock) {
   for (const char* c : {"reports", "duplicate_reports", "merged", "dispatched", "escalations", "triage", "accepted",
                         "declined", "status_updates", "transfers", "unlinks", "refused", "unreachable", "neighbours_alerted",
-                        "neighbour_acks", "neighbours_unanswered", "deadlines", "overdue"}) {
+                        "neighbour_acks", "neighbours_unanswered", "deadlines", "overdue", "replay_errors"}) {
     counters_[c] = 0;
   }
 }
@@ -142,7 +142,8 @@ void RouterCore::record(Decision& d, std::string_view type, const std::string& i
   e.actor = name_;
   e.at_ms = clock_.wall_ms();
   e.body.bytes = encode_body(body);
-  apply(e.type, e.body.bytes, e.at_ms);
+  [[maybe_unused]] const Status applied = apply(e.type, e.body.bytes, e.at_ms);
+  assert(applied.ok());  // the core applies only what it has just decided from its own state
   d.events.push_back(std::move(e));
 }
 
@@ -234,10 +235,10 @@ void refresh_state(Incident& inc, const std::map<std::string, Order>& orders, co
 }
 }  // namespace
 
-void RouterCore::apply(std::string_view type, std::string_view body, std::int64_t at_ms) {
+Status RouterCore::apply(std::string_view type, std::string_view body, std::int64_t at_ms) {
   if (type == event_type::kReported) {
     auto ev = decode_body<IncidentReported>(body);
-    if (!ev.ok()) return;
+    if (!ev.ok()) return ev.status();
     Incident& inc = incidents_[ev->incident_id];
     inc.id = ev->incident_id;
     inc.source = ev->source;
@@ -267,13 +268,13 @@ void RouterCore::apply(std::string_view type, std::string_view body, std::int64_
       detail += *ev->triage_reason;
     }
     timeline(inc, at_ms, type, std::move(detail));
-    return;
+    return Status::Ok();
   }
   if (type == event_type::kLinked) {
     auto ev = decode_body<IncidentLinked>(body);
-    if (!ev.ok()) return;
+    if (!ev.ok()) return ev.status();
     auto found = incidents_.find(ev->incident_id);
-    if (found == incidents_.end()) return;
+    if (found == incidents_.end()) return unknown_incident(ev->incident_id);
     Incident& inc = found->second;
     inc.merged_into = ev->into;
     inc.state = "merged";
@@ -282,13 +283,13 @@ void RouterCore::apply(std::string_view type, std::string_view body, std::int64_
       timeline(it->second, at_ms, type, "incident " + inc.id + " linked to this one as a duplicate");
     }
     timeline(inc, at_ms, type, "linked to " + ev->into + ": " + ev->reason);
-    return;
+    return Status::Ok();
   }
   if (type == event_type::kUnlinked) {
     auto ev = decode_body<IncidentUnlinked>(body);
-    if (!ev.ok()) return;
+    if (!ev.ok()) return ev.status();
     auto found = incidents_.find(ev->incident_id);
-    if (found == incidents_.end()) return;
+    if (found == incidents_.end()) return unknown_incident(ev->incident_id);
     Incident& inc = found->second;
     if (inc.merged_into) {
       if (auto it = incidents_.find(*inc.merged_into); it != incidents_.end()) {
@@ -301,13 +302,13 @@ void RouterCore::apply(std::string_view type, std::string_view body, std::int64_
     inc.seen_requests.insert(ev->request_id);
     index_for_merge(inc);
     timeline(inc, at_ms, type, "unlinked by " + ev->by + "; routed on its own");
-    return;
+    return Status::Ok();
   }
   if (type == event_type::kDispatched) {
     auto ev = decode_body<OrderDispatched>(body);
-    if (!ev.ok()) return;
+    if (!ev.ok()) return ev.status();
     auto found = incidents_.find(ev->incident_id);
-    if (found == incidents_.end()) return;
+    if (found == incidents_.end()) return unknown_incident(ev->incident_id);
     Incident& inc = found->second;
     Order& o = orders_[ev->order_id];
     o.id = ev->order_id;
@@ -317,6 +318,12 @@ void RouterCore::apply(std::string_view type, std::string_view body, std::int64_
     o.chain = ev->chain;
     o.rung = ev->rung;
     o.ack_deadline_ms = ev->ack_deadline_ms;
+    o.ack_within_ms = ev->ack_within_ms.value_or(0);
+    // An order.dispatched without a ladder comes from an older log: basis_of() falls back.
+    if (ev->ladder) {
+      o.basis = intern({ev->rule.value_or(""), std::move(*ev->ladder),
+                        ev->ladder_ack_within_ms.value_or(deployment_.supervisor_ack_deadline_ms)});
+    }
     o.reason = ev->reason;
     o.awaiting_ack = true;
     o.open = true;
@@ -325,14 +332,14 @@ void RouterCore::apply(std::string_view type, std::string_view body, std::int64_
     if (inc.state == "reported" || inc.state == "transferred") inc.state = ev->state;
     if (!replaying_) deadlines_.push({o.ack_deadline_ms, o.id});
     order_line(inc, at_ms, type, o);
-    return;
+    return Status::Ok();
   }
   if (type == event_type::kAccepted || type == event_type::kDeclined || type == event_type::kEscalated ||
       type == event_type::kOrderClosed) {
     auto ev = decode_body<OrderChanged>(body);
-    if (!ev.ok()) return;
+    if (!ev.ok()) return ev.status();
     auto found = orders_.find(ev->order_id);
-    if (found == orders_.end()) return;
+    if (found == orders_.end()) return unknown_order(ev->order_id);
     Order& o = found->second;
     Incident& inc = incidents_[o.incident_id];
     const Workflow& wf = workflow(inc.source);
@@ -356,13 +363,13 @@ void RouterCore::apply(std::string_view type, std::string_view body, std::int64_
     }
     if (!o.open) o.timers.clear();
     refresh_state(inc, orders_, wf);
-    return;
+    return Status::Ok();
   }
   if (type == event_type::kOrderStatus) {
     auto ev = decode_body<OrderStatusChanged>(body);
-    if (!ev.ok()) return;
+    if (!ev.ok()) return ev.status();
     auto found = orders_.find(ev->order_id);
-    if (found == orders_.end()) return;
+    if (found == orders_.end()) return unknown_order(ev->order_id);
     Order& o = found->second;
     Incident& inc = incidents_[o.incident_id];
     const Workflow& wf = workflow(inc.source);
@@ -373,24 +380,24 @@ void RouterCore::apply(std::string_view type, std::string_view body, std::int64_
     inc.seen_requests.insert(ev->update_id);
     order_line(inc, at_ms, type, o, ev->state + (ev->note ? " (" + *ev->note + ")" : ""));
     refresh_state(inc, orders_, wf);
-    return;
+    return Status::Ok();
   }
   if (type == event_type::kIncidentStatus) {
     auto ev = decode_body<IncidentStatusChanged>(body);
-    if (!ev.ok()) return;
+    if (!ev.ok()) return ev.status();
     auto found = incidents_.find(ev->incident_id);
-    if (found == incidents_.end()) return;
+    if (found == incidents_.end()) return unknown_incident(ev->incident_id);
     Incident& inc = found->second;
     inc.state = ev->state;
     inc.seen_requests.insert(ev->update_id);
     timeline(inc, at_ms, type, "incident " + ev->state + " by " + ev->by + (ev->note ? " (" + *ev->note + ")" : ""));
-    return;
+    return Status::Ok();
   }
   if (type == event_type::kTransferred) {
     auto ev = decode_body<IncidentTransferred>(body);
-    if (!ev.ok()) return;
+    if (!ev.ok()) return ev.status();
     auto found = incidents_.find(ev->incident_id);
-    if (found == incidents_.end()) return;
+    if (found == incidents_.end()) return unknown_incident(ev->incident_id);
     Incident& inc = found->second;
     inc.source = ev->to;
     inc.state = "transferred";
@@ -399,22 +406,46 @@ void RouterCore::apply(std::string_view type, std::string_view body, std::int64_
     inc.seen_requests.insert(ev->transfer_id);
     timeline(inc, at_ms, type,
              "transferred from " + ev->from + " to " + ev->to + " by " + ev->by + (ev->reason ? ": " + *ev->reason : ""));
-    return;
+    return Status::Ok();
   }
-  if (apply_neighbour_event(type, body, at_ms)) return;
-  apply_timer_event(type, body, at_ms);
+  if (auto applied = apply_neighbour_event(type, body, at_ms)) return *applied;
+  if (auto applied = apply_timer_event(type, body, at_ms)) return *applied;
+  return Status::Ok();  // a type this version does not know (a newer router's, or another service's)
+}
+
+Status RouterCore::unknown_incident(const std::string& id) {
+  return {ErrorCode::kUnknownId, "it names incident '" + id + "', which no earlier event reported"};
+}
+
+Status RouterCore::unknown_order(const std::string& id) {
+  return {ErrorCode::kUnknownId, "it names order '" + id + "', which no earlier event dispatched"};
 }
 
 Status RouterCore::apply_stored(const v1::StoredEvent& event) {
-  return apply_stored(event.type, event.body.bytes, event.at_ms);
+  return apply_stored(event.seq, event.type, event.body.bytes, event.at_ms);
 }
 
-Status RouterCore::apply_stored(std::string_view type, std::string_view body, std::int64_t at_ms) {
+Status RouterCore::apply_stored(std::int64_t seq, std::string_view type, std::string_view body, std::int64_t at_ms) {
   replaying_ = true;
   deadlines_stale_ = true;
-  apply(type, body, at_ms);
+  const Status applied = apply(type, body, at_ms);
   replaying_ = false;
-  return Status::Ok();
+  if (applied.ok()) return applied;
+  ++counters_["replay_errors"];
+  return applied.with_context("event seq " + std::to_string(seq) + " (" + std::string(type) + ") not applied");
+}
+
+Result<std::vector<Send>> RouterCore::apply_followed(std::int64_t seq, std::string_view type, std::string_view body,
+                                                     std::int64_t at_ms) {
+  if (auto s = apply_stored(seq, type, body, at_ms); !s.ok()) return s;
+  std::vector<Send> out;
+  if (type == event_type::kDispatched) {
+    auto ev = decode_body<OrderDispatched>(body);  // read once already: it was applied
+    if (auto it = orders_.find(ev->order_id); it != orders_.end() && it->second.awaiting_ack) {
+      out.push_back(dispatch_order(it->second));
+    }
+  }
+  return out;
 }
 
 void RouterCore::rebuild_deadlines() {
@@ -524,30 +555,42 @@ std::set<std::string> RouterCore::tried_units(const Incident& incident) const {
   return tried;
 }
 
-std::vector<std::string> RouterCore::ladder_of(const Incident& incident, std::int64_t chain) const {
-  if (chain >= 0) {
-    if (const RoutingRule* rule = find_rule(deployment_, incident.category, incident.source, incident.priority)) {
-      if (chain < static_cast<std::int64_t>(rule->targets.size())) return rule->targets[static_cast<std::size_t>(chain)].ladder;
-    }
-    return {"supervisor", "command"};
-  }
-  return {"command"};
-}
-
-Millis RouterCore::deadline_of(const Incident& incident, std::int64_t chain, std::int64_t rung) const {
+DispatchBasis RouterCore::basis_from_deployment(const Incident& incident, std::int64_t chain) const {
   if (chain >= 0) {
     if (const RoutingRule* rule = find_rule(deployment_, incident.category, incident.source, incident.priority)) {
       if (chain < static_cast<std::int64_t>(rule->targets.size())) {
         const auto& target = rule->targets[static_cast<std::size_t>(chain)];
-        return rung == 0 ? target.ack_deadline_ms : target.ladder_ack_deadline_ms;
+        return {rule->name, target.ladder, target.ladder_ack_deadline_ms};
+      }
+    }
+    return {"", {"supervisor", "command"}, deployment_.supervisor_ack_deadline_ms};
+  }
+  return {"", {"command"}, deployment_.supervisor_ack_deadline_ms};  // manual triage
+}
+
+DispatchBasis RouterCore::basis_of(const Order& order) const {
+  if (order.basis != nullptr) return *order.basis;
+  return basis_from_deployment(incidents_.at(order.incident_id), order.chain);
+}
+
+Millis RouterCore::ack_within(const Order& order) const {
+  if (order.ack_within_ms > 0) return order.ack_within_ms;
+  const Incident& incident = incidents_.at(order.incident_id);
+  if (order.chain >= 0 && order.rung == 0) {
+    if (const RoutingRule* rule = find_rule(deployment_, incident.category, incident.source, incident.priority)) {
+      if (order.chain < static_cast<std::int64_t>(rule->targets.size())) {
+        return rule->targets[static_cast<std::size_t>(order.chain)].ack_deadline_ms;
       }
     }
   }
-  return deployment_.supervisor_ack_deadline_ms;
+  return basis_of(order).ladder_ack_ms;
 }
 
+const DispatchBasis* RouterCore::intern(DispatchBasis basis) { return &*bases_.insert(std::move(basis)).first; }
+
 void RouterCore::dispatch(Decision& d, Incident& incident, const std::string& unit, std::int64_t chain,
-                          std::int64_t rung, Millis ack_deadline_ms, const std::string& reason) {
+                          std::int64_t rung, Millis ack_deadline_ms, const DispatchBasis& basis,
+                          const std::string& reason) {
   OrderDispatched ev;
   ev.order_id = ids_.next();
   ev.incident_id = incident.id;
@@ -557,6 +600,10 @@ void RouterCore::dispatch(Decision& d, Incident& incident, const std::string& un
   ev.ack_deadline_ms = clock_.wall_ms() + ack_deadline_ms;
   ev.state = workflow(incident.source).initial;
   ev.reason = reason;
+  if (!basis.rule.empty()) ev.rule = basis.rule;
+  ev.ladder = basis.ladder;
+  ev.ack_within_ms = ack_deadline_ms;
+  ev.ladder_ack_within_ms = basis.ladder_ack_ms;
   record(d, event_type::kDispatched, incident.id, ev);
   d.after_durable.push_back(dispatch_order(orders_.at(ev.order_id)));
   ++counters_["dispatched"];
@@ -577,7 +624,8 @@ void RouterCore::route(Decision& d, Incident& incident) {
     auto sup = resolve_rung(deployment_, "supervisor", incident.source, std::nullopt, {});
     const std::string unit = sup.unit.empty() ? deployment_.command_centre : sup.unit;
     ++counters_["triage"];
-    dispatch(d, incident, unit, -1, 0, deployment_.supervisor_ack_deadline_ms, "manual triage: " + why);
+    dispatch(d, incident, unit, -1, 0, deployment_.supervisor_ack_deadline_ms, basis_from_deployment(incident, -1),
+             "manual triage: " + why);
   };
   if (incident.triage_reason) return to_triage(*incident.triage_reason);
   const RoutingRule* rule = find_rule(deployment_, incident.category, incident.source, incident.priority);
@@ -591,8 +639,10 @@ void RouterCore::route(Decision& d, Incident& incident) {
     auto first = resolve_target(deployment_, target.unit, incident.grid, incident.source);
     const auto chain = static_cast<std::int64_t>(t);
     const auto tried = tried_units(incident);  // again for each target: the one before may have ordered
+    const DispatchBasis basis{rule->name, target.ladder, target.ladder_ack_deadline_ms};
     if (!first.unit.empty() && !tried.contains(first.unit)) {
-      dispatch(d, incident, first.unit, chain, 0, target.ack_deadline_ms, "rule '" + rule->name + "': " + first.reason);
+      dispatch(d, incident, first.unit, chain, 0, target.ack_deadline_ms, basis,
+               "rule '" + rule->name + "': " + first.reason);
       continue;
     }
     if (!first.unit.empty()) continue;  // two targets naming one unit: one order is enough
@@ -602,7 +652,7 @@ void RouterCore::route(Decision& d, Incident& incident) {
       auto next = resolve_rung(deployment_, target.ladder[r], incident.source, where, tried,
                                agency_of_target(target.unit));
       if (next.unit.empty()) continue;
-      dispatch(d, incident, next.unit, chain, static_cast<std::int64_t>(r + 1), target.ladder_ack_deadline_ms,
+      dispatch(d, incident, next.unit, chain, static_cast<std::int64_t>(r + 1), target.ladder_ack_deadline_ms, basis,
                "rule '" + rule->name + "': " + first.reason + "; instead " + next.reason);
       sent = true;
     }
@@ -621,7 +671,9 @@ void RouterCore::escalate(Decision& d, const Order& order_ref, const std::string
 }
 
 void RouterCore::next_rung(Decision& d, Incident& inc, const Order& order, const std::string& reason) {
-  const auto ladder = ladder_of(inc, order.chain);
+  // The ladder the order was dispatched under (carried on to the next order), not today's rules.
+  const DispatchBasis basis = basis_of(order);
+  const auto& ladder = basis.ladder;
   const auto where = incident_point(deployment_, to_point(inc.location), inc.grid);
   // Walk up from the next rung; past the top, the last rung (the command centre, normally) is
   // asked again rather than giving up: an incident is never left with nobody.
@@ -635,11 +687,11 @@ void RouterCore::next_rung(Decision& d, Incident& inc, const Order& order, const
     const Unit* previous = deployment_.unit(order.unit);
     auto next = resolve_rung(deployment_, step, inc.source, where, tried, previous ? previous->agency : "");
     if (next.unit.empty()) continue;
-    dispatch(d, inc, next.unit, order.chain, rung, deadline_of(inc, order.chain, rung),
+    dispatch(d, inc, next.unit, order.chain, rung, basis.ladder_ack_ms, basis,
              "escalated from " + order.unit + " (" + reason + "): " + next.reason);
     return;
   }
-  dispatch(d, inc, deployment_.command_centre, order.chain, order.rung + 1, deployment_.supervisor_ack_deadline_ms,
+  dispatch(d, inc, deployment_.command_centre, order.chain, order.rung + 1, deployment_.supervisor_ack_deadline_ms, basis,
            "escalated from " + order.unit + " (" + reason + "): no rung left, the command centre");
 }
 
@@ -966,11 +1018,9 @@ Decision RouterCore::on_unreachable(const std::string& order_id) {
   if (it == orders_.end() || !it->second.awaiting_ack) return d;
   ++counters_["unreachable"];
   const Order& order = it->second;
-  const Incident& inc = incidents_.at(order.incident_id);
   // At the top of the ladder there is nobody else to ask: the order waits for its deadline (and is
   // then sent again), rather than bouncing off an absent command centre as fast as the bus goes.
-  const auto ladder = ladder_of(inc, order.chain);
-  if (order.rung >= static_cast<std::int64_t>(ladder.size())) return d;
+  if (order.rung >= static_cast<std::int64_t>(basis_of(order).ladder.size())) return d;
   escalate(d, order, "unit " + order.unit + " is not connected to the bus");
   return d;
 }
@@ -995,11 +1045,22 @@ Decision RouterCore::on_tick() {
     const std::string id = deadlines_.top().second;
     deadlines_.pop();
     const Order& o = orders_.at(id);
-    const Incident& inc = incidents_.at(o.incident_id);
-    escalate(d, o, "not accepted within " + seconds_text(deadline_of(inc, o.chain, o.rung)));
+    escalate(d, o, "not accepted within " + seconds_text(ack_within(o)));
   }
   tick_timers(d, now);
   tick_neighbours(d, now);
+  return d;
+}
+
+Decision RouterCore::on_started(const RouterStarted& started) {
+  Decision d;
+  v1::AuditEvent e;
+  e.event_id = ids_.next();
+  e.type = std::string(event_type::kRouterStarted);
+  e.actor = name_;
+  e.at_ms = clock_.wall_ms();
+  e.body.bytes = encode_body(started);
+  d.events.push_back(std::move(e));
   return d;
 }
 

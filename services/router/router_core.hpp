@@ -65,13 +65,27 @@ class RouterCore {
   // The earliest pending acknowledgement deadline (wall ms), if any. Workflow timers and
   // neighbour alerts are minutes to hours long: the server's regular tick is soon enough.
   std::optional<std::int64_t> next_deadline();
+  // The router serves after its replay: a router.started event (no incident) records the
+  // deployment version in force, so every later decision can be traced to its rules.
+  Decision on_started(const RouterStarted& started);
 
-  // Replay: applies one stored event. Unknown event types are skipped (written by a newer
-  // version); a body that cannot be read is an error naming the sequence number.
+  // Replay: applies one stored event. Unknown event types are skipped and Ok (written by a newer
+  // version, or another service's). An event of a known type whose body cannot be read, or that
+  // names an incident or order no earlier event created, is NOT applied (the state stays as it
+  // was) and the Status says so, naming the sequence number, the type and what was wrong
+  // ("event seq 42 (order.dispatched) not applied: field 'unit': ..."); `replay_errors` counts
+  // them. What to do then is the caller's choice: RouterServer logs it loudly and goes on (see
+  // its replay()), since refusing to start would leave every other incident without a router.
   // The deadline queues are not filled while replaying: they are rebuilt once from the state
   // when first needed, so the acknowledged orders of a long log leave nothing behind.
   Status apply_stored(const v1::StoredEvent& event);
-  Status apply_stored(std::string_view type, std::string_view body, std::int64_t at_ms);
+  Status apply_stored(std::int64_t seq, std::string_view type, std::string_view body, std::int64_t at_ms);
+  // After replay, live: applies an event another writer had committed after the replay read the
+  // log (the killed router's last appends), as apply_stored() does, with the same errors; returns
+  // the DISPATCH_ORDER of an order it dispatched that still awaits acceptance, to be sent (units
+  // take a repeated order id as the same order). Decisions it leaves half done: resume().
+  Result<std::vector<Send>> apply_followed(std::int64_t seq, std::string_view type, std::string_view body,
+                                           std::int64_t at_ms);
   // After replay: the orders still waiting for acceptance, to send again (same order ids).
   std::vector<Send> resend_pending() const;
   // After replay: finishes decisions a crash cut in half. A kill between the appends of one
@@ -93,11 +107,15 @@ class RouterCore {
   // FORBIDDEN to `from` now, and a security.refused event in the log (on the incident's trail).
   void refuse_as_security(Decision& d, const std::string& from, const std::string& message_id, std::string_view command,
                           const std::string& incident_id, const std::string& why);
-  void apply(std::string_view type, std::string_view body, std::int64_t at_ms);
+  // Folds one event into the state; an error (unreadable body, unknown incident or order) leaves
+  // the state as it was.
+  Status apply(std::string_view type, std::string_view body, std::int64_t at_ms);
   // apply() for the neighbour-watch and workflow-timer events (router_neighbours.cpp,
-  // router_timers.cpp); false when `type` is not theirs.
-  bool apply_neighbour_event(std::string_view type, std::string_view body, std::int64_t at_ms);
-  bool apply_timer_event(std::string_view type, std::string_view body, std::int64_t at_ms);
+  // router_timers.cpp); nullopt when `type` is not theirs.
+  std::optional<Status> apply_neighbour_event(std::string_view type, std::string_view body, std::int64_t at_ms);
+  std::optional<Status> apply_timer_event(std::string_view type, std::string_view body, std::int64_t at_ms);
+  static Status unknown_incident(const std::string& id);
+  static Status unknown_order(const std::string& id);
   // An order entered `order.state`: timers that stop there are disarmed; an order that ended
   // (escalated, declined, withdrawn, closed) has none left.
   void disarm_on_enter(Order& order, const Workflow& wf);
@@ -114,12 +132,17 @@ class RouterCore {
   // Routing of an incident whose IncidentReported is applied: dispatch per rule, or to triage.
   void route(Decision& d, Incident& incident);
   void dispatch(Decision& d, Incident& incident, const std::string& unit, std::int64_t chain, std::int64_t rung,
-                Millis ack_deadline_ms, const std::string& reason);
+                Millis ack_deadline_ms, const DispatchBasis& basis, const std::string& reason);
   void escalate(Decision& d, const Order& order, const std::string& reason);
   // Dispatches the rung after `ended` (an escalated or declined order) of its chain.
   void next_rung(Decision& d, Incident& incident, const Order& ended, const std::string& reason);
-  std::vector<std::string> ladder_of(const Incident& incident, std::int64_t chain) const;
-  Millis deadline_of(const Incident& incident, std::int64_t chain, std::int64_t rung) const;
+  // What the order's escalation climbs: as recorded with it, or for an order of an older log,
+  // what the deployment in force says for its incident and chain.
+  DispatchBasis basis_of(const Order& order) const;
+  DispatchBasis basis_from_deployment(const Incident& incident, std::int64_t chain) const;
+  // How long the order's unit had to accept: as recorded, or (older logs) from the deployment.
+  Millis ack_within(const Order& order) const;
+  const DispatchBasis* intern(DispatchBasis basis);
   std::optional<std::string> find_merge_target(const IncidentReported& candidate) const;
   std::optional<std::string> find_same_household(const IncidentReported& candidate) const;
   void index_for_merge(const Incident& incident);
@@ -152,6 +175,7 @@ class RouterCore {
   IdGenerator ids_;
   std::map<std::string, Incident> incidents_;
   std::map<std::string, Order> orders_;
+  std::set<DispatchBasis> bases_;  // what Order::basis points at
   std::map<std::string, const Incident*> incident_of_report_;  // source + "/" + report id -> incident
   // Merge candidates: family -> ~1 km cell -> recent incidents there. Time and place are kept in
   // the entry so most candidates are rejected without a lookup; entries older than the family's

@@ -30,7 +30,28 @@ inline constexpr std::string_view kNeighbourAcknowledged = "neighbour.acknowledg
 inline constexpr std::string_view kNeighboursUnanswered = "neighbours.unanswered";
 inline constexpr std::string_view kOrderDeadline = "order.deadline";
 inline constexpr std::string_view kOrderOverdue = "order.overdue";
+inline constexpr std::string_view kRouterStarted = "router.started";
 }  // namespace event_type
+
+// The router started serving with this deployment, after replaying the log up to `log_seq`:
+// every decision after it in the log was made under these rules. Recorded once per start.
+struct RouterStarted {
+  std::string router;              // its peer name
+  std::string software;            // "liandong-router 0.1.0"
+  std::string deployment;          // the directory it was loaded from
+  std::string deployment_version;  // Deployment::version: SHA-256 of its files, 64 hex digits
+  std::int64_t log_seq = 0;        // the last event the replay applied
+  std::int64_t replay_errors = 0;  // events of the log it could not apply
+  template <class V>
+  void fields(V& v) {
+    v.required("router", router);
+    v.required("software", software);
+    v.required("deployment", deployment);
+    v.required("deployment_version", deployment_version);
+    v.required("log_seq", log_seq);
+    v.required("replay_errors", replay_errors);
+  }
+};
 
 // A new incident, with what the router decided about it (priority, grid, triage).
 struct IncidentReported {
@@ -144,6 +165,15 @@ struct OrderDispatched {
   std::int64_t ack_deadline_ms = 0;
   std::string state;        // the workflow's initial state
   std::string reason;
+  // What decided the order (DispatchBasis), so that its escalation climbs the ladder it was
+  // dispatched under: the routing rule (absent for manual triage), the ladder of its chain, how
+  // long this unit has to accept and how long each order up the ladder has. Orders up the ladder
+  // carry them on. Logs written before these fields have none: the router then takes them from
+  // the deployment in force (the rule that matches the incident now), as it always did.
+  std::optional<std::string> rule;
+  std::optional<std::vector<std::string>> ladder;
+  std::optional<std::int64_t> ack_within_ms;
+  std::optional<std::int64_t> ladder_ack_within_ms;
   template <class V>
   void fields(V& v) {
     v.required("order_id", order_id);
@@ -154,6 +184,10 @@ struct OrderDispatched {
     v.required("ack_deadline_ms", ack_deadline_ms);
     v.required("state", state);
     v.required("reason", reason);
+    v.optional("rule", rule);
+    v.optional("ladder", ladder);
+    v.optional("ack_within_ms", ack_within_ms);
+    v.optional("ladder_ack_within_ms", ladder_ack_within_ms);
   }
 };
 

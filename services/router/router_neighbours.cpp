@@ -76,10 +76,11 @@ void RouterCore::tick_neighbours(Decision& d, std::int64_t now) {
   }
 }
 
-bool RouterCore::apply_neighbour_event(std::string_view type, std::string_view body, std::int64_t at_ms) {
+std::optional<Status> RouterCore::apply_neighbour_event(std::string_view type, std::string_view body, std::int64_t at_ms) {
   if (type == event_type::kNeighboursAlerted) {
     auto ev = decode_body<NeighboursAlerted>(body);
-    if (!ev.ok() || !incidents_.contains(ev->incident_id)) return true;
+    if (!ev.ok()) return ev.status();
+    if (!incidents_.contains(ev->incident_id)) return unknown_incident(ev->incident_id);
     Incident& inc = incidents_[ev->incident_id];
     auto alert = std::make_unique<NeighbourAlert>();
     alert->household = ev->household;
@@ -92,21 +93,23 @@ bool RouterCore::apply_neighbour_event(std::string_view type, std::string_view b
              "neighbour group of household " + ev->household + " alerted (" + std::to_string(ev->neighbours.size()) +
                  " households); " + std::to_string(ev->min_acks) + " acknowledgement(s) needed by " +
                  deployment_.calendar.local_text(ev->ack_deadline_ms));
-    return true;
+    return Status::Ok();
   }
   if (type == event_type::kNeighbourAcknowledged) {
     auto ev = decode_body<NeighbourAcknowledged>(body);
-    if (!ev.ok() || !incidents_.contains(ev->incident_id)) return true;
+    if (!ev.ok()) return ev.status();
+    if (!incidents_.contains(ev->incident_id)) return unknown_incident(ev->incident_id);
     Incident& inc = incidents_[ev->incident_id];
     inc.seen_requests.insert(ev->ack_id);
     if (inc.neighbour_alert) inc.neighbour_alert->acknowledged.insert(ev->household);
     timeline(inc, at_ms, type,
              "neighbour household " + ev->household + " acknowledged the alarm" + (ev->relay ? " via " + *ev->relay : ""));
-    return true;
+    return Status::Ok();
   }
   if (type == event_type::kNeighboursUnanswered) {
     auto ev = decode_body<NeighboursUnanswered>(body);
-    if (!ev.ok() || !incidents_.contains(ev->incident_id)) return true;
+    if (!ev.ok()) return ev.status();
+    if (!incidents_.contains(ev->incident_id)) return unknown_incident(ev->incident_id);
     Incident& inc = incidents_[ev->incident_id];
     if (inc.neighbour_alert) {
       inc.neighbour_alert->unanswered = true;
@@ -115,9 +118,9 @@ bool RouterCore::apply_neighbour_event(std::string_view type, std::string_view b
     timeline(inc, at_ms, type,
              "neighbours did not answer in time: " + std::to_string(ev->acks) + " of " + std::to_string(ev->needed) +
                  " needed acknowledgement(s); the watch duty supervisor is told");
-    return true;
+    return Status::Ok();
   }
-  return false;
+  return std::nullopt;
 }
 
 }  // namespace liandong::router

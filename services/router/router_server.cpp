@@ -53,7 +53,10 @@ RouterServer::RouterServer(BusClient& client, RouterCore& core, const Deployment
 
 int RouterServer::priority_of(const Envelope& e) const {
   // Audit acknowledgements and errors first: they release work already decided.
-  if (e.command == v1::AuditAck::kCommand || e.command == v1::Error::kCommand) return 0;
+  // The log's stream too: what another writer committed is state the next command may need.
+  if (e.command == v1::AuditAck::kCommand || e.command == v1::Error::kCommand || e.command == v1::AuditEvents::kCommand) {
+    return 0;
+  }
   if (e.command == v1::IncidentReport::kCommand) {
     auto r = decode_body<v1::IncidentReport>(e.body);
     if (!r.ok()) return 1;  // refuse it quickly
@@ -135,6 +138,8 @@ void RouterServer::send_events(const std::vector<v1::AuditEvent>& events) {
 
 void RouterServer::emit(Decision decision) {
   for (const auto& m : decision.now) send(m);
+  // Known before the audit can stream them back, so they are not applied a second time.
+  for (const auto& e : decision.events) written_.insert(e.event_id);
   auto out = pipeline_.submit(std::move(decision), clock_.monotonic_ms());
   send_events(out.append);
   for (const auto& m : out.release) send(m);
@@ -187,7 +192,8 @@ Status RouterServer::replay() {
           ask();
         }
         for (const auto& e : events->events) {
-          if (auto s = core_.apply_stored(e.type, e.body.bytes, e.at_ms); !s.ok()) return s;
+          if (auto s = core_.apply_stored(e.seq, e.type, e.body.bytes, e.at_ms); !s.ok()) replay_error(s);
+          log_seq_ = e.seq;
           ++replayed_;
         }
       } else if (env->command == v1::Error::kCommand) {
@@ -218,8 +224,16 @@ Status RouterServer::replay() {
     }
   }
   const auto resend = core_.resend_pending();
-  spdlog::info("replayed {} events: {} open incidents, {} orders re-sent", replayed_, core_.open_incidents(),
-               resend.size());
+  spdlog::info("replayed {} events up to seq {}: {} open incidents, {} orders re-sent", replayed_, log_seq_,
+               core_.open_incidents(), resend.size());
+  if (replay_errors_ > 0) {
+    spdlog::error("{} events of the log could not be applied (each logged above with its seq); the router runs "
+                  "without them: look at their incidents' trails",
+                  replay_errors_);
+  }
+  // From here on the log is followed: what another writer (the killed router before this one)
+  // gets committed after the pages above is applied too (router_follow.cpp).
+  follow_from(log_seq_ + 1);
   for (const auto& m : resend) send(m);
   // Decisions a crash cut in half (reported but not dispatched, escalated without a successor).
   auto repaired = core_.resume();
@@ -227,7 +241,27 @@ Status RouterServer::replay() {
     spdlog::warn("completed {} decisions interrupted by the last stop", repaired.events.size());
   }
   emit(std::move(repaired));
+  // Every decision from here on is made under this deployment: the log says which one.
+  RouterStarted started;
+  started.router = client_.name();
+  started.software = "liandong-router " LIANDONG_VERSION;
+  started.deployment = options_.deployment_dir;
+  started.deployment_version = deployment_.version;
+  started.log_seq = log_seq_;
+  started.replay_errors = replay_errors_;
+  emit(core_.on_started(started));
+  spdlog::info("deployment version {}", deployment_.version.empty() ? "(built in code)" : deployment_.version);
   return Status::Ok();
+}
+
+void RouterServer::replay_error(const Status& status) {
+  // Loud, and on: refusing to start would leave every incident without a router, and the bad
+  // event stays in the log, so it would refuse again at every start. The event's change is missing
+  // from the state; resume() then completes what that leaves half done (an incident without an
+  // order is routed again).
+  ++replay_errors_;
+  if (replay_errors_ <= kLoggedReplayErrors) spdlog::error("REPLAY ERROR: {}", status.message());
+  if (replay_errors_ == kLoggedReplayErrors) spdlog::error("further replay errors are only counted (replay_errors)");
 }
 
 void RouterServer::handle_error(const Envelope& envelope) {
@@ -257,6 +291,7 @@ void RouterServer::answer_stats(const Envelope& envelope) {
   for (const auto& [k, v] : counters_) reply.counters[k] = v;
   reply.counters["open_incidents"] = core_.open_incidents();
   reply.counters["replayed_events"] = static_cast<std::uint64_t>(replayed_);
+  reply.counters["log_seq"] = static_cast<std::uint64_t>(log_seq_);
   reply.counters["events_awaiting_audit"] = pipeline_.unacknowledged();
   reply.counters["decisions_held"] = pipeline_.held_decisions();
   client_.send_message(envelope.peer, reply);
@@ -321,7 +356,8 @@ void RouterServer::handle(const Envelope& e) {
     return;
   }
   if (c == v1::Stats::kCommand) return answer_stats(e);
-  if (c == v1::ReportAck::kCommand || c == v1::Receipt::kCommand || c == v1::AuditEvents::kCommand) return;
+  if (c == v1::AuditEvents::kCommand) return handle_followed(e);
+  if (c == v1::ReportAck::kCommand || c == v1::Receipt::kCommand) return;
   client_.send_message(e.peer, v1::make_error(ErrorCode::kUnknownCommand, "the router does not handle '" + c + "'",
                                               e.message_id, c));
 }
@@ -345,6 +381,7 @@ bool RouterServer::run(const std::atomic<bool>& stop) {
     emit(core_.on_tick());
     send_events(pipeline_.due(clock_.monotonic_ms()));
     resend_due_orders();
+    keep_following();
   }
   return true;
 }

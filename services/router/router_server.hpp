@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 
 #include "core/bus_client.hpp"
@@ -26,6 +28,13 @@ struct RouterServerOptions {
   // to max_resend_ms: an order lost in transit (a reconnect, a broker restart) still arrives.
   Millis first_resend_ms = 2000;
   Millis max_resend_ms = 60'000;
+  // After the replay the log is followed (AUDIT_SUBSCRIBE); with no page for this long the
+  // router subscribes again (the audit forgets subscriptions when it restarts).
+  Millis follow_idle_ms = 5000;
+  std::int64_t follow_window = 10'000;
+  // After an event of another writer, resume() waits until none has come for this long.
+  Millis follow_settle_ms = 1000;
+  std::string deployment_dir;  // recorded in router.started with the deployment's version  // events the audit may stream beyond our last AUDIT_STREAM_ACK
 };
 
 class RouterServer {
@@ -40,6 +49,8 @@ class RouterServer {
   bool run(const std::atomic<bool>& stop);
 
   std::int64_t replayed_events() const { return replayed_; }
+  // Events of the log that could not be applied (replay or follow): logged with their seq.
+  std::int64_t replay_errors() const { return replay_errors_; }
 
  private:
   int priority_of(const Envelope& envelope) const;
@@ -49,6 +60,14 @@ class RouterServer {
   void send(const Send& message);
   void send_events(const std::vector<v1::AuditEvent>& events);
   void answer_stats(const Envelope& envelope);
+  void replay_error(const Status& status);
+  // Following the log after the replay (router_follow.cpp): subscribe from `from_seq`; apply each
+  // streamed event this router did not write in this life; subscribe again when the stream has
+  // been silent for a while (an audit restart ends subscriptions) or skipped a sequence number.
+  void follow_from(std::int64_t from_seq);
+  void handle_followed(const Envelope& envelope);
+  void keep_following();
+  void resume_if_settled();
   template <class M>
   bool decode_or_refuse(const Envelope& envelope, M& out);
 
@@ -69,6 +88,15 @@ class RouterServer {
   std::map<std::string, Resend> resends_;  // by order id, while the order awaits acceptance
   Millis next_resend_check_ = 0;
   std::int64_t replayed_ = 0;
+  static constexpr std::int64_t kLoggedReplayErrors = 20;
+  std::int64_t replay_errors_ = 0;
+  // The log as this router has folded it: every event up to log_seq_ is in the core's state.
+  std::int64_t log_seq_ = 0;
+  bool following_ = false;
+  Millis last_stream_at_ = 0;      // the last page of the stream, or the last subscription
+  std::set<std::string> written_;  // ids of the events this router appended, until the stream shows them
+  std::int64_t stream_last_seq_ = 0;  // the newest seq the audit said the log had
+  std::optional<Millis> resume_at_;   // resume() once no foreign event came since (follow_settle_ms)
   Millis started_at_;
   std::map<std::string, std::uint64_t> counters_;
 };

@@ -75,31 +75,31 @@ Send RouterCore::notice(const std::string& platform, const std::string& notice_i
   return {unit_peer(unit), std::string(v1::Notice::kCommand), encode_body(n), ""};
 }
 
-bool RouterCore::apply_timer_event(std::string_view type, std::string_view body, std::int64_t at_ms) {
+std::optional<Status> RouterCore::apply_timer_event(std::string_view type, std::string_view body, std::int64_t at_ms) {
   if (type == event_type::kOrderDeadline) {
     auto ev = decode_body<OrderDeadline>(body);
-    if (!ev.ok()) return true;
+    if (!ev.ok()) return ev.status();
     auto found = orders_.find(ev->order_id);
-    if (found == orders_.end()) return true;
+    if (found == orders_.end()) return unknown_order(ev->order_id);
     Order& o = found->second;
     o.timers[ev->timer] = {ev->deadline_ms, false};
     if (!replaying_) timer_deadlines_.push({ev->deadline_ms, o.id, ev->timer});
     order_line(incidents_[o.incident_id], at_ms, type, o, std::move(ev->timer), ev->deadline_ms);
-    return true;
+    return Status::Ok();
   }
   if (type == event_type::kOrderOverdue) {
     auto ev = decode_body<OrderOverdue>(body);
-    if (!ev.ok()) return true;
+    if (!ev.ok()) return ev.status();
     auto found = orders_.find(ev->order_id);
-    if (found == orders_.end()) return true;
+    if (found == orders_.end()) return unknown_order(ev->order_id);
     Order& o = found->second;
     if (auto armed = o.timers.find(ev->timer); armed != o.timers.end() && armed->second.deadline_ms == ev->deadline_ms) {
       armed->second.overdue = true;
     }
     order_line(incidents_[o.incident_id], at_ms, type, o, std::move(ev->timer), ev->deadline_ms);
-    return true;
+    return Status::Ok();
   }
-  return false;
+  return std::nullopt;
 }
 
 }  // namespace liandong::router

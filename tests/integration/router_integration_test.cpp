@@ -10,9 +10,12 @@
 #include <set>
 
 #include "core/codec.hpp"
+#include "core/ids.hpp"
 #include "schemas/messages.hpp"
 #include "services/audit/sqlite_event_store.hpp"
+#include "services/router/router_events.hpp"
 #include "tests/integration/broker_fixture.hpp"
+#include "tests/integration/system_fixture.hpp"
 
 using namespace liandong;
 using namespace liandong::testing;
@@ -293,6 +296,167 @@ TEST_CASE("an order not yet accepted is sent again, same order id, until the uni
   REQUIRE(receive_until(*unit, 10'000, [](const Envelope& e) { return e.command == "RECEIPT"; }).has_value());
   CHECK_FALSE(receive_until(*unit, 5'000, [](const Envelope& e) { return e.command == "DISPATCH_ORDER"; }).has_value());
   CHECK(system.router.stop());
+  CHECK(system.audit.stop());
+  system.broker.stop_cleanly();
+}
+
+// ---- the log is the truth (issue #12): events committed after the replay, replay errors, and
+// the deployment version in the log ----
+
+namespace {
+// Appends an event to the audit as `actor` and waits for it to be committed.
+void append(BusClient& client, const std::string& incident_id, std::string_view type, const std::string& actor,
+            std::string body) {
+  static SystemClock clock;
+  static IdGenerator ids(clock);
+  v1::AuditEvent e;
+  e.event_id = ids.next();
+  e.incident_id = incident_id;
+  e.type = std::string(type);
+  e.actor = actor;
+  e.at_ms = 1'790'000'000'000;
+  e.body.bytes = std::move(body);
+  client.send_message("audit", e, e.event_id);
+  auto ack = receive_until(client, 10'000, [&](const Envelope& env) { return env.command == "AUDIT_ACK"; });
+  REQUIRE(ack.has_value());
+  REQUIRE(decode_body<v1::AuditAck>(ack->body)->event_id == e.event_id);
+}
+
+v1::StatsReply router_stats(BusClient& client) {
+  client.send_message("router", v1::Stats{});
+  auto reply = receive_until(client, 10'000, [](const Envelope& e) { return e.command == "STATS_REPLY"; });
+  REQUIRE(reply.has_value());
+  return *decode_body<v1::StatsReply>(reply->body);
+}
+}  // namespace
+
+TEST_CASE("an event the killed router sent, committed after the new router's replay, reaches the new router",
+          "[integration][router]") {
+  LiandongSystem system;  // the new router has replayed the (empty) log and serves
+  zmq::context_t ctx;
+  SystemClock clock;
+  auto unit = connect_client(ctx, clock, system.broker.endpoint, "unit:dept.approval", "unit");
+  auto operator_ = connect_client(ctx, clock, system.broker.endpoint, "op-1", "cli");
+  // The kill window: the router before this one decided an incident and sent its two events; the
+  // audit commits them only now, after the new router read the log. Here a peer sends them, in
+  // the killed router's name as actor, exactly as the audit would have received them from it.
+  auto late = connect_client(ctx, clock, system.broker.endpoint, "late-writer", "router");
+  IdGenerator ids(clock);
+  const std::string incident_id = ids.next();
+  const std::string order_id = ids.next();
+  router::IncidentReported reported;
+  reported.incident_id = incident_id;
+  reported.report_id = "c-late";
+  reported.reporter = "gw-96345";
+  reported.source = "96345";
+  reported.category = "consult.policy";
+  reported.family = "consult";
+  reported.priority = 4;
+  reported.grid = "G00001";
+  reported.reported_at_ms = 1'790'000'000'000;
+  router::OrderDispatched dispatched;
+  dispatched.order_id = order_id;
+  dispatched.incident_id = incident_id;
+  dispatched.unit = "dept.approval";
+  dispatched.ack_deadline_ms = clock.wall_ms() + 3'600'000;
+  dispatched.state = "assigned";
+  dispatched.reason = "rule 'consultations': the killed router's decision";
+  append(*late, incident_id, router::event_type::kReported, "router", encode_body(reported));
+  append(*late, incident_id, router::event_type::kDispatched, "router", encode_body(dispatched));
+
+  // The new router applies them: the unit gets the order (the killed router never sent it) ...
+  auto order = receive_until(*unit, 10'000, [](const Envelope& e) { return e.command == "DISPATCH_ORDER"; });
+  INFO(read_file(system.broker.dir.file("router.log")));
+  REQUIRE(order.has_value());
+  CHECK(decode_body<v1::DispatchOrder>(order->body)->order_id == order_id);
+  // A second decision the killed router left half done: its report committed late, its order never.
+  const std::string half_done = ids.next();
+  reported.incident_id = half_done;
+  reported.report_id = "c-half";
+  append(*late, half_done, router::event_type::kReported, "router", encode_body(reported));
+  // Once the late appends stop, the router completes what they left half done (resume), and only that.
+  auto second = receive_until(*unit, 10'000, [&](const Envelope& e) {
+    return e.command == "DISPATCH_ORDER" && decode_body<v1::DispatchOrder>(e.body)->incident_id == half_done;
+  });
+  REQUIRE(second.has_value());
+  {
+    const Millis settle = clock.monotonic_ms() + 10'000;
+    while (router_stats(*operator_).counters["follow_resumes"] < 1 && clock.monotonic_ms() < settle) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polling a counter: no event to wait on
+    }
+  }
+  // ... and knows the first incident, with its one order and no second one decided for it.
+  operator_->send_message("router", v1::IncidentQuery{"q1", incident_id});
+  auto info = receive_until(*operator_, 10'000, [](const Envelope& e) { return e.command == "INCIDENT_INFO"; });
+  REQUIRE(info.has_value());
+  const auto view = decode_body<v1::IncidentInfo>(info->body)->incident;
+  REQUIRE(view.orders.size() == 1);
+  CHECK(view.orders[0].order_id == order_id);
+  CHECK(router_stats(*operator_).counters.at("followed_events") == 3);
+
+  // Its own events come back on the same stream and are not applied twice.
+  auto reporter = connect_client(ctx, clock, system.broker.endpoint, "gw-96345", "gateway");
+  reporter->send_message("router", consultation(1));
+  auto ack = receive_until(*reporter, 10'000, [](const Envelope& e) { return e.command == "REPORT_ACK"; });
+  REQUIRE(ack.has_value());
+  const std::string own = decode_body<v1::ReportAck>(ack->body)->incident_id;
+  // The report's events are committed before its REPORT_ACK: wait until the stream brought them.
+  operator_->send_message("audit", v1::Stats{});
+  auto audit_stats = receive_until(*operator_, 10'000, [](const Envelope& e) { return e.command == "STATS_REPLY"; });
+  REQUIRE(audit_stats.has_value());
+  const auto last_seq = decode_body<v1::StatsReply>(audit_stats->body)->counters.at("last_seq");
+  const Millis deadline = clock.monotonic_ms() + 10'000;
+  v1::StatsReply stats = router_stats(*operator_);
+  while (stats.counters.at("log_seq") < last_seq && clock.monotonic_ms() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polling a counter: no event to wait on
+    stats = router_stats(*operator_);
+  }
+  REQUIRE(stats.counters.at("log_seq") >= last_seq);
+  CHECK(stats.counters.at("followed_events") == 3);
+  operator_->send_message("router", v1::IncidentQuery{"q2", own});
+  info = receive_until(*operator_, 10'000, [](const Envelope& e) { return e.command == "INCIDENT_INFO"; });
+  REQUIRE(info.has_value());
+  CHECK(decode_body<v1::IncidentInfo>(info->body)->incident.orders.size() == 1);
+
+  REQUIRE(system.router->stop());
+  REQUIRE(system.audit.stop());
+  // The router recorded the deployment it started with, once, after its replay.
+  audit::SqliteStoreOptions options;
+  options.path = system.db();
+  options.read_only = true;
+  auto store = audit::SqliteEventStore::open(options);
+  REQUIRE(store.ok());
+  auto events = (*store)->read_range(1, INT64_MAX, 1000);
+  REQUIRE(events.ok());
+  int started = 0;
+  for (const auto& e : *events) {
+    if (e.type != router::event_type::kRouterStarted) continue;
+    ++started;
+    auto body = decode_body<router::RouterStarted>(e.body);
+    REQUIRE(body.ok());
+    CHECK(body->deployment_version.size() == 64);
+    CHECK(body->log_seq == 0);
+  }
+  CHECK(started == 1);
+  system.broker.stop_cleanly();
+}
+
+TEST_CASE("an event of the log the router cannot apply is logged with its seq and counted, and the router starts",
+          "[integration][router]") {
+  LiandongSystem system(false);
+  zmq::context_t ctx;
+  SystemClock clock;
+  auto writer = connect_client(ctx, clock, system.broker.endpoint, "late-writer", "router");
+  // An order.dispatched whose body is not one (no order id, no unit).
+  IdGenerator ids(clock);
+  const std::string incident_id = ids.next();
+  append(*writer, incident_id, router::event_type::kDispatched, "router",
+         encode_body(v1::Receipt{"k", incident_id, "assigned", false}));
+  system.router.emplace(system.start_router());
+  CHECK(router_stats(*writer).counters.at("replay_errors") == 1);
+  CHECK_THAT(read_file(system.broker.dir.file("router.log")),
+             Catch::Contains("event seq 1 (order.dispatched) not applied"));
+  CHECK(system.router->stop());
   CHECK(system.audit.stop());
   system.broker.stop_cleanly();
 }
