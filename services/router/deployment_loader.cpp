@@ -103,7 +103,8 @@ Status load_map(LoadContext& ctx, const std::string& file, const toml::table* ma
 bool is_dotted_id(const std::string& id) {
   const auto dot = id.find('.');
   if (dot == std::string::npos) return false;
-  return is_name(std::string_view(id).substr(0, dot)) && is_name(std::string_view(id).substr(dot + 1));
+  const std::string_view kind = std::string_view(id).substr(dot + 1);  // "110" in "supervisor.110"
+  return is_name(std::string_view(id).substr(0, dot)) && !kind.empty() && std::all_of(kind.begin(), kind.end(), is_name_char);
 }
 
 Status load_towns(LoadContext& ctx) {
