@@ -59,7 +59,7 @@ liveness = "three"
   CHECK(endpoint == "tcp://127.0.0.1:5570");
   CHECK(hb == 250);
   REQUIRE_FALSE(st.ok());
-  CHECK(st.message() == "test.toml:5: key 'broker.liveness' = \"three\": expected an integer, got string");
+  CHECK(st.message() == "test.toml:5: key 'broker.liveness' = 'three': expected an integer, got string");
 
   auto typo = parse_toml("[broker]\nheartbeat_sm = 5\n", "t.toml");
   ConfigSection t(typo->get_as<toml::table>("broker"), "t.toml", "broker");
