@@ -193,7 +193,8 @@ const toml::array* ConfigSection::array(const std::string& key) {
 }
 
 Status ConfigSection::finish() {
-  if (!status_.ok() || table_ == nullptr) return status_;
+  // An unknown key first: a misspelt key ("twon") is usually also why another is "missing".
+  if (table_ == nullptr) return status_;
   for (const auto& [key, node] : *table_) {
     if (!seen_.contains(std::string(key.str()))) {
       std::string known;
@@ -202,7 +203,7 @@ Status ConfigSection::finish() {
                                       label(std::string(key.str())) + "' (misspelt? known here: " + known + ")"};
     }
   }
-  return Status::Ok();
+  return status_;
 }
 
 }  // namespace liandong

@@ -86,6 +86,7 @@ Result<WorkflowTimer> load_timer(const LoadContext& ctx, const std::string& file
   const std::string limits_key = clock == "working" ? "working_hours" : "seconds";
   const std::string other_key = clock == "working" ? "seconds" : "working_hours";
   const toml::array* limits = s.array(limits_key);
+  const bool other_given = s.array(other_key) != nullptr;  // read, so that it is not "unknown"
   const toml::table* by_category = s.table("by_category");
   if (!s.ok()) return s.finish();
   if (clock != "wall" && clock != "working") s.reject("clock", "is not \"wall\" or \"working\"");
@@ -95,7 +96,7 @@ Result<WorkflowTimer> load_timer(const LoadContext& ctx, const std::string& file
     }
   }
   if (timer.start.empty()) s.reject("start", "must name at least one state");
-  if (t.contains(other_key)) s.reject(other_key, "does not go with clock = \"" + clock + "\" (use " + limits_key + ")");
+  if (other_given) s.reject(other_key, "does not go with clock = \"" + clock + "\" (use " + limits_key + ")");
   if (limits == nullptr || limits->size() != 4) {
     s.reject(limits_key, "must list 4 limits (P1, P2, P3, P4) for clock = \"" + clock + "\"");
   } else {
