@@ -25,6 +25,27 @@ std::string type_name(const toml::node& n) {
 }
 }  // namespace
 
+std::string config_where(const std::string& source, const toml::node& node) {
+  const auto line = node.source().begin.line;
+  return line == 0 ? source : source + ":" + std::to_string(line);
+}
+
+std::string config_value(const toml::node& node) {
+  if (node.is_table()) return "a table";
+  if (const auto* arr = node.as_array(); arr != nullptr && !arr->empty() && arr->front().is_table()) {
+    return "an array of tables";
+  }
+  std::ostringstream os;
+  node.visit([&os](const auto& v) { os << v; });
+  std::string text = os.str();
+  constexpr std::size_t kMax = 80;
+  if (text.size() > kMax) {
+    text.resize(kMax);
+    text.append("...");
+  }
+  return text;
+}
+
 Result<toml::table> load_toml_file(const std::string& path) {
   try {
     return toml::parse_file(path);
@@ -53,10 +74,27 @@ const toml::node* ConfigSection::find(const std::string& key) {
   return table_->get(key);
 }
 
+std::string ConfigSection::label(const std::string& key) const {
+  return section_.empty() ? key : section_ + "." + key;
+}
+
+std::string ConfigSection::where(const toml::node* node) const {
+  if (node != nullptr) return config_where(source_, *node);
+  return table_ != nullptr ? config_where(source_, *table_) : source_;
+}
+
 void ConfigSection::fail(const std::string& key, const std::string& why) {
-  if (status_.ok()) {
-    status_ = Status(ErrorCode::kConfig, source_ + ": key '" + section_ + "." + key + "': " + why);
-  }
+  if (!status_.ok()) return;
+  const toml::node* node = table_ != nullptr ? table_->get(key) : nullptr;
+  const std::string value = node != nullptr ? " = " + config_value(*node) : "";
+  status_ = Status(ErrorCode::kConfig, where(node) + ": key '" + label(key) + "'" + value + ": " + why);
+}
+
+void ConfigSection::reject(const std::string& key, const std::string& why) { fail(key, why); }
+
+void ConfigSection::require(const std::string& key) {
+  seen_.insert(key);
+  if (status_.ok() && table_ != nullptr && table_->get(key) == nullptr) fail(key, "is missing (it is required)");
 }
 
 void ConfigSection::read(const std::string& key, std::string& out) {
@@ -144,15 +182,28 @@ const toml::table* ConfigSection::table(const std::string& key) {
   return n->as_table();
 }
 
+const toml::array* ConfigSection::array(const std::string& key) {
+  const toml::node* n = find(key);
+  if (n == nullptr) return nullptr;
+  if (!n->is_array()) {
+    fail(key, "expected an array, got " + type_name(*n));
+    return nullptr;
+  }
+  return n->as_array();
+}
+
 Status ConfigSection::finish() {
-  if (!status_.ok() || table_ == nullptr) return status_;
+  // An unknown key first: a misspelt key ("twon") is usually also why another is "missing".
+  if (table_ == nullptr) return status_;
   for (const auto& [key, node] : *table_) {
     if (!seen_.contains(std::string(key.str()))) {
-      return {ErrorCode::kConfig,
-              source_ + ": unknown key '" + section_ + "." + std::string(key.str()) + "' (misspelt?)"};
+      std::string known;
+      for (const auto& k : seen_) known += (known.empty() ? "" : ", ") + k;
+      return {ErrorCode::kConfig, config_where(source_, node) + ": unknown key '" +
+                                      label(std::string(key.str())) + "' (misspelt? known here: " + known + ")"};
     }
   }
-  return Status::Ok();
+  return status_;
 }
 
 }  // namespace liandong

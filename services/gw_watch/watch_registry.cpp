@@ -131,21 +131,24 @@ Result<WatchRegistry> WatchRegistry::load(const std::string& dir, const std::str
   if (!prefix_file.empty() && fs::exists(prefix_file)) {
     auto pdoc = load_toml_file(prefix_file);
     if (!pdoc.ok()) return pdoc.status();
-    if (const auto* list = pdoc->get_as<toml::array>("prefix")) {
-      std::size_t i = 0;
+    // Strict like the router's deployment files: a misspelt key is an error, not a silent default.
+    ConfigSection top(&*pdoc, prefix_file, "");
+    const toml::array* list = top.array("prefix");
+    if (auto st = top.finish(); !st.ok()) return st;
+    if (list != nullptr) {
       for (const auto& node : *list) {
-        ++i;
-        const auto* t = node.as_table();
-        const auto* p = t ? t->get_as<std::string>("prefix") : nullptr;
-        const auto* town = t ? t->get_as<std::string>("town") : nullptr;
-        const std::string where = prefix_file + ": [[prefix]] #" + std::to_string(i);
-        if (!p || !town) return Status(ErrorCode::kConfig, where + " needs 'prefix' and 'town' (strings)");
-        const std::string digits = normalize_number(p->get());
-        if (digits.empty() || digits != p->get()) {
-          return Status(ErrorCode::kConfig, where + ": prefix '" + p->get() + "' must be digits only");
-        }
-        if (!r.is_town(town->get())) return Status(ErrorCode::kConfig, where + ": unknown town '" + town->get() + "'");
-        r.add_prefix(digits, town->get());
+        if (!node.is_table()) return Status(ErrorCode::kConfig, config_where(prefix_file, node) + ": [[prefix]] entries must be tables");
+        ConfigSection entry(node.as_table(), prefix_file, "prefix");
+        std::string prefix, town;
+        entry.require("prefix");
+        entry.require("town");
+        entry.read("prefix", prefix);
+        entry.read("town", town);
+        const std::string digits = normalize_number(prefix);
+        if (entry.ok() && (digits.empty() || digits != prefix)) entry.reject("prefix", "must be digits only");
+        if (entry.ok() && !r.is_town(town)) entry.reject("town", "is not a town of towns.toml");
+        if (auto st = entry.finish(); !st.ok()) return st;
+        r.add_prefix(digits, town);
       }
     }
   }

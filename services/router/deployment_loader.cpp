@@ -1,457 +1,362 @@
+// Loads a deployment directory file by file (deployment_files.hpp), each strictly: towns.toml,
+// units.toml, categories.toml and merge.toml here; the grid map, workflows and routing in their
+// own files.
 #include "services/router/deployment_loader.hpp"
 
 #include <sodium.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
-#include <set>
-#include <sstream>
+#include <optional>
+#include <tuple>
 
 #include "core/config.hpp"
+#include "services/router/deployment_files.hpp"
 
 namespace liandong::router {
 
+namespace files {
+
+Status bad_line(const std::string& file, std::size_t line, const std::string& what) {
+  return {ErrorCode::kConfig, file + ":" + std::to_string(line) + ": " + what};
+}
+
 namespace {
 
-namespace fs = std::filesystem;
+bool is_name_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }
 
-Status bad(const fs::path& file, const std::string& what) {
-  return {ErrorCode::kConfig, file.string() + ": " + what};
+bool is_name(std::string_view s) {
+  return !s.empty() && s.front() >= 'a' && s.front() <= 'z' && std::all_of(s.begin(), s.end(), is_name_char);
 }
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::string item;
-  std::istringstream in(s);
-  while (std::getline(in, item, sep)) out.push_back(item);
-  if (!s.empty() && s.back() == sep) out.emplace_back();
-  return out;
+std::string where_of(const std::string& file, const toml::table& t, const char* key) {
+  const toml::node* n = t.get(key);
+  return n != nullptr ? config_where(file, *n) : config_where(file, t);
 }
 
-std::string str(const toml::table& t, const char* key, const std::string& fallback = "") {
-  return t[key].value_or(fallback);
-}
-
-// Reads every data line of a CSV file (our generator's: no quoting, no embedded commas) after
-// checking its header.
-Status read_csv(const fs::path& file, const std::string& header,
-                const std::function<Status(const std::vector<std::string>&, std::size_t)>& row) {
-  std::ifstream in(file);
-  if (!in) return bad(file, "cannot be read");
-  std::string line;
-  if (!std::getline(in, line) || line != header) return bad(file, "line 1 must be the header '" + header + "'");
-  const std::size_t columns = split(header, ',').size();
-  std::size_t number = 1;
-  while (std::getline(in, line)) {
-    ++number;
-    if (line.empty()) continue;
-    auto cells = split(line, ',');
-    if (cells.size() != columns) {
-      return bad(file, "line " + std::to_string(number) + " has " + std::to_string(cells.size()) + " columns, not " +
-                           std::to_string(columns));
-    }
-    if (auto s = row(cells, number); !s.ok()) return s;
+// Calls `entry` with a section for each table of an array of tables ("[[unit]]"); anything else
+// in the array is an error.
+Status each_table(const std::string& file, const toml::array* list, const std::string& name,
+                  const std::function<Status(ConfigSection&, const toml::table&)>& entry) {
+  if (list == nullptr) return Status::Ok();
+  for (const toml::node& node : *list) {
+    const toml::table* t = node.as_table();
+    if (t == nullptr) return {ErrorCode::kConfig, config_where(file, node) + ": [[" + name + "]] entries must be tables"};
+    ConfigSection section(t, file, name);
+    if (auto s = entry(section, *t); !s.ok()) return s;
+    if (auto s = section.finish(); !s.ok()) return s;
   }
   return Status::Ok();
 }
 
-Status load_units(const fs::path& file, Deployment& d) {
-  auto doc = load_toml_file(file.string());
-  if (!doc.ok()) return doc.status();
-  const auto* units = (*doc)["unit"].as_array();
-  if (units == nullptr || units->empty()) return bad(file, "has no [[unit]] entries");
-  for (const auto& node : *units) {
-    const auto* t = node.as_table();
-    if (t == nullptr) return bad(file, "[[unit]] entries must be tables");
-    Unit u;
-    u.id = str(*t, "id");
-    u.agency = str(*t, "agency", u.id.substr(0, u.id.find('.')));
-    u.name = str(*t, "name", u.id);
-    if (u.id.empty()) return bad(file, "a [[unit]] has no id");
-    if (auto lat = (*t)["lat"].value<double>(), lon = (*t)["lon"].value<double>(); lat && lon) {
-      u.location = GeoPoint{*lat, *lon};
-    }
-    if (d.units.contains(u.id)) return bad(file, "unit '" + u.id + "' appears twice");
-    if (u.agency == "supervisor") d.supervisors[u.id.substr(u.id.find('.') + 1)] = u.id;
-    d.units[u.id] = std::move(u);
+// lat and lon, both or neither; inside the map (with `margin_deg` around it). A latitude outside
+// -90..90 whose longitude would be a latitude is reported as probably swapped.
+std::optional<GeoPoint> read_point(ConfigSection& section, const MapExtent& extent, double margin_deg) {
+  double lat = 1e9, lon = 1e9;
+  section.read("lat", lat);
+  section.read("lon", lon);
+  if (!section.ok() || (lat == 1e9 && lon == 1e9)) return std::nullopt;
+  if (lat == 1e9 || lon == 1e9) {
+    section.reject(lat == 1e9 ? "lon" : "lat", "lat and lon go together: give both or neither");
+    return std::nullopt;
   }
-  if (!d.units.contains(d.command_centre)) return bad(file, "has no unit '" + d.command_centre + "'");
-  return Status::Ok();
+  const GeoPoint p{lat, lon};
+  if (lat < -90 || lat > 90) {
+    section.reject("lat", std::string("a latitude must be within -90..90") +
+                              (lon >= -90 && lon <= 90 ? " (lat and lon swapped?)" : ""));
+  } else if (lon < -180 || lon > 180) {
+    section.reject("lon", "a longitude must be within -180..180");
+  } else if (!extent.contains(p, margin_deg)) {
+    section.reject("lat", "the point (" + std::to_string(lat) + ", " + std::to_string(lon) +
+                              ") is outside the map of towns.toml [map]" +
+                              (extent.contains(GeoPoint{lon, lat}, margin_deg) ? " (lat and lon swapped?)" : ""));
+  }
+  return p;
 }
 
-Status load_grids(const fs::path& file, Deployment& d) {
-  static const char* kRoles[] = {"police", "fire", "ems", "traffic", "citymgmt"};
-  return read_csv(file, "id,zone,town,community,police,fire,ems,traffic,citymgmt,polygon_lon_lat",
-                  [&](const std::vector<std::string>& c, std::size_t line) -> Status {
-                    Grid g;
-                    g.id = c[0];
-                    g.zone = c[1];
-                    g.town = c[2];
-                    g.community = c[3];
-                    for (int r = 0; r < 5; ++r) {
-                      const auto& unit = c[static_cast<std::size_t>(4 + r)];
-                      if (unit.empty()) continue;
-                      if (!d.units.contains(unit)) {
-                        return bad(file, "line " + std::to_string(line) + ": grid " + g.id + " names unknown unit '" + unit + "'");
-                      }
-                      g.units[kRoles[r]] = unit;
-                    }
-                    for (const auto& vertex : split(c[9], ';')) {
-                      GeoPoint p;
-                      std::istringstream v(vertex);
-                      if (!(v >> p.lon >> p.lat)) {
-                        return bad(file, "line " + std::to_string(line) + ": grid " + g.id + " has a bad vertex '" + vertex + "'");
-                      }
-                      g.polygon.push_back(p);
-                    }
-                    if (g.polygon.size() < 3) {
-                      return bad(file, "line " + std::to_string(line) + ": grid " + g.id + " needs at least 3 vertices");
-                    }
-                    const std::string id = g.id;
-                    if (!d.grids.emplace(id, std::move(g)).second) return bad(file, "grid " + id + " appears twice");
-                    return Status::Ok();
-                  });
+void read_count(ConfigSection& section, const toml::table& t, const std::string& file, const char* key,
+                DeclaredCount& out) {
+  section.require(key);
+  section.read(key, out.value, 0, 10'000'000);
+  out.where = where_of(file, t, key);
 }
 
-Status load_households(const fs::path& file, Deployment& d) {
-  return read_csv(file, "id,phone,grid,neighbours", [&](const std::vector<std::string>& c, std::size_t line) -> Status {
-    if (!d.grids.contains(c[2])) {
-      return bad(file, "line " + std::to_string(line) + ": household " + c[0] + " is in unknown grid '" + c[2] + "'");
-    }
-    Household h{c[0], c[1], c[2], split(c[3], ';')};
-    d.household_by_phone[h.phone] = h.id;
-    d.households[h.id] = std::move(h);
-    return Status::Ok();
-  });
-}
-
-Status load_categories(const fs::path& file, Deployment& d) {
-  auto doc = load_toml_file(file.string());
-  if (!doc.ok()) return doc.status();
-  const auto* list = (*doc)["category"].as_array();
-  if (list == nullptr || list->empty()) return bad(file, "has no [[category]] entries");
-  for (const auto& node : *list) {
-    const auto* t = node.as_table();
-    if (t == nullptr) return bad(file, "[[category]] entries must be tables");
-    Category c;
-    c.id = str(*t, "id");
-    c.family = str(*t, "family", c.id.substr(0, c.id.find('.')));
-    c.default_priority = static_cast<int>((*t)["priority"].value_or(3));
-    if (c.id.empty()) return bad(file, "a [[category]] has no id");
-    if (c.default_priority < 1 || c.default_priority > 4) {
-      return bad(file, "category '" + c.id + "': priority " + std::to_string(c.default_priority) + " is not 1..4");
-    }
-    d.categories[c.id] = std::move(c);
+Status load_map(LoadContext& ctx, const std::string& file, const toml::table* map) {
+  ConfigSection m(map, file, "map");
+  for (const char* key : {"towns", "zones", "grids", "households"}) {
+    if (map != nullptr) read_count(m, *map, file, key, ctx.map_counts[key]);
   }
-  return Status::Ok();
-}
-
-int category_rank(const std::string& pattern) {
-  if (pattern == "*") return 0;
-  return pattern.ends_with(".*") ? 1 : 2;
-}
-
-Status load_routing(const fs::path& file, Deployment& d) {
-  auto doc = load_toml_file(file.string());
-  if (!doc.ok()) return doc.status();
-  struct Ladder {
-    std::vector<std::string> rungs;
-    Millis ack_ms = 60'000;
-  };
-  std::map<std::string, Ladder> ladders;
-  if (const auto* table = (*doc)["ladders"].as_table()) {
-    for (const auto& [name, node] : *table) {
-      const auto* t = node.as_table();
-      if (t == nullptr) return bad(file, "ladders." + std::string(name.str()) + " must be a table");
-      Ladder l;
-      if (const auto* rungs = (*t)["rungs"].as_array()) {
-        for (const auto& r : *rungs) l.rungs.push_back(r.value_or(std::string()));
-      }
-      l.ack_ms = (*t)["ack_seconds"].value_or(std::int64_t{60}) * 1000;
-      ladders[std::string(name.str())] = l;
-    }
+  for (auto [key, out, lo, hi] : {std::tuple{"lat_min", &ctx.extent.lat_min, -90.0, 90.0},
+                                  std::tuple{"lat_max", &ctx.extent.lat_max, -90.0, 90.0},
+                                  std::tuple{"lon_min", &ctx.extent.lon_min, -180.0, 180.0},
+                                  std::tuple{"lon_max", &ctx.extent.lon_max, -180.0, 180.0}}) {
+    m.require(key);
+    m.read(key, *out, lo, hi);
   }
-  const auto* rules = (*doc)["rule"].as_array();
-  if (rules == nullptr || rules->empty()) return bad(file, "has no [[rule]] entries");
-  for (const auto& node : *rules) {
-    const auto* t = node.as_table();
-    if (t == nullptr) return bad(file, "[[rule]] entries must be tables");
-    RoutingRule rule;
-    rule.name = str(*t, "id");
-    rule.category = str(*t, "category", "*");
-    rule.source = str(*t, "source", "*");
-    if (const auto* range = (*t)["priority"].as_array(); range && range->size() == 2) {
-      rule.min_priority = static_cast<int>((*range)[0].value_or(1));
-      rule.max_priority = static_cast<int>((*range)[1].value_or(4));
-    }
-    if (const auto* alert = (*t)["alert_neighbours"].node()) {
-      if (!alert->is_boolean()) return bad(file, "rule '" + rule.name + "': alert_neighbours must be true or false");
-      rule.alert_neighbours = alert->value_or(false);
-    }
-    const auto* dispatch = (*t)["dispatch"].as_array();
-    if (dispatch == nullptr || dispatch->empty()) return bad(file, "rule '" + rule.name + "' has no [[rule.dispatch]]");
-    for (const auto& dn : *dispatch) {
-      const auto* dt = dn.as_table();
-      if (dt == nullptr) return bad(file, "rule '" + rule.name + "': [[rule.dispatch]] must be tables");
-      DispatchTarget target;
-      target.unit = str(*dt, "role");
-      target.ack_deadline_ms = (*dt)["ack_seconds"].value_or(std::int64_t{60}) * 1000;
-      const std::string ladder = str(*dt, "ladder");
-      if (!ladder.empty()) {
-        auto it = ladders.find(ladder);
-        if (it == ladders.end()) return bad(file, "rule '" + rule.name + "' names unknown ladder '" + ladder + "'");
-        target.ladder = it->second.rungs;
-        target.ladder_ack_deadline_ms = it->second.ack_ms;
-      }
-      const bool is_role = target.unit == "supervisor" || target.unit.rfind("grid.", 0) == 0;
-      if (!is_role && !d.units.contains(target.unit)) {
-        return bad(file, "rule '" + rule.name + "' dispatches unknown unit '" + target.unit + "'");
-      }
-      rule.targets.push_back(std::move(target));
-    }
-    d.rules.push_back(std::move(rule));
-  }
-  sort_by_precedence(d.rules);
-  return Status::Ok();
-}
-
-// ---- workflows.toml: the calendar, timers and the neighbour watch ----
-
-Result<std::vector<std::string>> string_list(const fs::path& file, const toml::node* node, const std::string& key) {
-  std::vector<std::string> out;
-  if (node == nullptr) return out;
-  const auto* arr = node->as_array();
-  if (arr == nullptr) return bad(file, key + " must be a list of strings");
-  for (const auto& item : *arr) {
-    auto v = item.value<std::string>();
-    if (!v) return bad(file, key + " must be a list of strings");
-    out.push_back(*v);
-  }
-  return out;
-}
-
-Status load_calendar(const fs::path& file, const toml::table& doc, WorkingCalendar& calendar) {
-  const auto* t = doc["calendar"].as_table();
-  if (t == nullptr) return Status::Ok();  // no working-time timers need it, or the default fits
-  if (auto offset = (*t)["utc_offset"].value<std::string>()) {
-    auto minutes = WorkingCalendar::parse_offset(*offset);
-    if (!minutes) return bad(file, "calendar.utc_offset '" + *offset + "' is not like \"+08:00\"");
-    calendar.set_utc_offset_minutes(*minutes);
-  }
-  if (const auto* node = (*t)["working_days"].node()) {
-    auto names = string_list(file, node, "calendar.working_days");
-    if (!names.ok()) return names.status();
-    std::set<int> days;
-    for (const auto& n : *names) {
-      auto w = WorkingCalendar::parse_weekday(n);
-      if (!w) return bad(file, "calendar.working_days: '" + n + "' is not one of mon, tue, wed, thu, fri, sat, sun");
-      days.insert(*w);
-    }
-    if (!calendar.set_working_days(days)) return bad(file, "calendar.working_days must name at least one day");
-  }
-  if (const auto* node = (*t)["working_hours"].node()) {
-    const auto* periods = node->as_array();
-    if (periods == nullptr) return bad(file, "calendar.working_hours must be a list of [\"HH:MM\", \"HH:MM\"] periods");
-    std::vector<WorkingCalendar::Period> list;
-    for (const auto& p : *periods) {
-      const auto* pair = p.as_array();
-      std::optional<int> from, to;
-      if (pair != nullptr && pair->size() == 2) {
-        from = WorkingCalendar::parse_clock((*pair)[0].value_or(std::string()));
-        to = WorkingCalendar::parse_clock((*pair)[1].value_or(std::string()));
-      }
-      if (!from || !to) return bad(file, "calendar.working_hours: every period must be [\"HH:MM\", \"HH:MM\"]");
-      list.push_back({*from, *to});
-    }
-    if (!calendar.set_working_hours(list)) {
-      return bad(file, "calendar.working_hours: periods must be non-empty, each start before its end, in order and "
-                       "not overlapping");
-    }
-  }
-  for (const char* key : {"holidays", "extra_working_days"}) {
-    auto dates = string_list(file, (*t)[key].node(), std::string("calendar.") + key);
-    if (!dates.ok()) return dates.status();
-    std::set<std::int64_t> days;
-    for (const auto& date : *dates) {
-      auto day = WorkingCalendar::parse_date(date);
-      if (!day) return bad(file, std::string("calendar.") + key + ": '" + date + "' is not a date \"YYYY-MM-DD\"");
-      days.insert(*day);
-    }
-    if (std::string(key) == "holidays") calendar.set_holidays(std::move(days));
-    else calendar.set_extra_working_days(std::move(days));
-  }
-  return Status::Ok();
-}
-
-Result<WorkflowTimer> load_timer(const fs::path& file, const Workflow& w, const toml::table& t, std::size_t index) {
-  WorkflowTimer timer;
-  timer.name = str(t, "name");
-  const std::string key = "workflow." + w.platform + ".timer[" + std::to_string(index) + "]" +
-                          (timer.name.empty() ? "" : " '" + timer.name + "'");
-  if (timer.name.empty()) return bad(file, key + " has no name");
-  for (auto [field, list] : {std::pair{"start", &timer.start}, std::pair{"stop", &timer.stop}}) {
-    auto states = string_list(file, t[field].node(), key + "." + field);
-    if (!states.ok()) return states.status();
-    for (const auto& s : *states) {
-      if (std::find(w.states.begin(), w.states.end(), s) == w.states.end()) {
-        return bad(file, key + "." + field + " names undeclared state '" + s + "'");
-      }
-    }
-    *list = *states;
-  }
-  if (timer.start.empty()) return bad(file, key + ".start must name at least one state");
-  const std::string clock = str(t, "clock", "wall");
-  if (clock != "wall" && clock != "working") return bad(file, key + ".clock '" + clock + "' is not \"wall\" or \"working\"");
-  timer.clock = clock == "wall" ? WorkflowTimer::ClockKind::kWall : WorkflowTimer::ClockKind::kWorking;
-  const std::string limits_key = clock == "wall" ? "seconds" : "working_hours";
-  const auto* limits = t[limits_key].as_array();
-  if (limits == nullptr || limits->size() != 4) {
-    return bad(file, key + "." + limits_key + " must list 4 limits (P1, P2, P3, P4) for clock = \"" + clock + "\"");
-  }
-  for (std::size_t p = 0; p < 4; ++p) {
-    auto v = (*limits)[p].value<double>();
-    if (!v || *v <= 0) return bad(file, key + "." + limits_key + "[" + std::to_string(p) + "] must be a positive number");
-    timer.limits[p] = *v;
-  }
-  if (const auto* by = t["by_category"].as_table()) {
-    for (const auto& [category, node] : *by) {
-      auto v = node.value<double>();
-      if (!v || *v <= 0) {
-        return bad(file, key + ".by_category.\"" + std::string(category.str()) + "\" must be a positive number");
-      }
-      timer.by_category[std::string(category.str())] = *v;
-    }
-  }
-  timer.on_expiry = str(t, "on_expiry", "supervisor");
-  if (timer.on_expiry != "supervisor") return bad(file, key + ".on_expiry '" + timer.on_expiry + "' is not \"supervisor\"");
-  return timer;
-}
-
-Status load_neighbour_watch(const fs::path& file, const toml::table& t, NeighbourWatch& watch) {
-  const auto seconds = t["ack_seconds"].value_or(std::int64_t{90});
-  const auto min_acks = t["min_acks"].value_or(std::int64_t{1});
-  watch.on_no_ack = str(t, "on_no_ack", "supervisor");
-  if (seconds <= 0) return bad(file, "workflow.watch.neighbours.ack_seconds must be a positive integer");
-  if (min_acks < 1) return bad(file, "workflow.watch.neighbours.min_acks must be at least 1");
-  if (watch.on_no_ack != "supervisor") {
-    return bad(file, "workflow.watch.neighbours.on_no_ack '" + watch.on_no_ack + "' is not \"supervisor\"");
-  }
-  watch.ack_ms = seconds * 1000;
-  watch.min_acks = min_acks;
-  return Status::Ok();
-}
-
-Status load_workflows(const fs::path& file, Deployment& d) {
-  auto doc = load_toml_file(file.string());
-  if (!doc.ok()) return doc.status();
-  if (auto s = load_calendar(file, *doc, d.calendar); !s.ok()) return s;
-  const auto* all = (*doc)["workflow"].as_table();
-  if (all == nullptr) return bad(file, "has no [workflow.<platform>] tables");
-  for (const auto& [platform, node] : *all) {
-    const auto* t = node.as_table();
-    if (t == nullptr) continue;
-    Workflow w;
-    w.platform = std::string(platform.str());
-    if (const auto* states = (*t)["states"].as_array()) {
-      for (const auto& s : *states) w.states.push_back(s.value_or(std::string()));
-    }
-    w.initial = str(*t, "initial", w.states.empty() ? "dispatched" : w.states.front());
-    w.accepted = std::find(w.states.begin(), w.states.end(), "accepted") != w.states.end() ? "accepted" : w.initial;
-    w.closed = "closed";
-    if (const auto* declined = (*t)["declined"].as_array()) {
-      w.declined.clear();
-      for (const auto& s : *declined) w.declined.push_back(s.value_or(std::string()));
-    }
-    if (const auto* transitions = (*t)["transitions"].as_table()) {
-      for (const auto& [from, to] : *transitions) {
-        auto& list = w.transitions[std::string(from.str())];
-        if (const auto* arr = to.as_array()) {
-          for (const auto& s : *arr) list.push_back(s.value_or(std::string()));
-        }
-      }
-    }
-    for (const auto& [from, tos] : w.transitions) {
-      for (const auto& to : tos) {
-        if (std::find(w.states.begin(), w.states.end(), to) == w.states.end()) {
-          return bad(file, "workflow." + w.platform + ": transition " + from + " -> " + to + " names an undeclared state");
-        }
-      }
-    }
-    if (const auto* timers = (*t)["timer"].as_array()) {
-      for (std::size_t i = 0; i < timers->size(); ++i) {
-        const auto* tt = (*timers)[i].as_table();
-        if (tt == nullptr) return bad(file, "[[workflow." + w.platform + ".timer]] entries must be tables");
-        auto timer = load_timer(file, w, *tt, i);
-        if (!timer.ok()) return timer.status();
-        w.timers.push_back(std::move(*timer));
-      }
-    }
-    if (const auto* neighbours = (*t)["neighbours"].as_table()) {
-      if (auto s = load_neighbour_watch(file, *neighbours, d.neighbour_watch); !s.ok()) return s;
-    }
-    d.workflows[w.platform] = std::move(w);
-  }
-  return Status::Ok();
-}
-
-Status load_merge(const fs::path& file, Deployment& d) {
-  auto doc = load_toml_file(file.string());
-  if (!doc.ok()) return doc.status();
-  if (const auto* families = (*doc)["family"].as_table()) {
-    for (const auto& [name, node] : *families) {
-      const auto* t = node.as_table();
-      if (t == nullptr || !(*t)["enabled"].value_or(false)) continue;
-      MergeWindow w;
-      w.distance_m = (*t)["distance_m"].value_or(0.0);
-      w.window_ms = (*t)["window_minutes"].value_or(std::int64_t{0}) * 60'000;
-      if (const auto* same = (*t)["same_household"].node()) {
-        if (!same->is_boolean()) return bad(file, "family." + std::string(name.str()) + ".same_household must be true or false");
-        w.same_household = same->value_or(false);
-      }
-      if (const auto* same = (*t)["same_category"].node()) {
-        if (!same->is_boolean()) return bad(file, "family." + std::string(name.str()) + ".same_category must be true or false");
-        w.same_category = same->value_or(false);
-      }
-      d.merge_windows[std::string(name.str())] = w;
-    }
-  }
-  return Status::Ok();
+  if (m.ok() && ctx.extent.lat_min >= ctx.extent.lat_max) m.reject("lat_max", "must be greater than lat_min");
+  if (m.ok() && ctx.extent.lon_min >= ctx.extent.lon_max) m.reject("lon_max", "must be greater than lon_min");
+  return m.finish();
 }
 
 }  // namespace
 
-void sort_by_precedence(std::vector<RoutingRule>& rules) {
-  std::stable_sort(rules.begin(), rules.end(), [](const RoutingRule& a, const RoutingRule& b) {
-    if (category_rank(a.category) != category_rank(b.category)) return category_rank(a.category) > category_rank(b.category);
-    const int sa = a.source == "*" ? 0 : 1;
-    const int sb = b.source == "*" ? 0 : 1;
-    if (sa != sb) return sa > sb;
-    return (a.max_priority - a.min_priority) < (b.max_priority - b.min_priority);
+bool is_dotted_id(const std::string& id) {
+  const auto dot = id.find('.');
+  if (dot == std::string::npos) return false;
+  const std::string_view kind = std::string_view(id).substr(dot + 1);  // "110" in "supervisor.110"
+  return is_name(std::string_view(id).substr(0, dot)) && !kind.empty() && std::all_of(kind.begin(), kind.end(), is_name_char);
+}
+
+Status load_towns(LoadContext& ctx) {
+  const std::string file = ctx.file("towns.toml");
+  auto doc = load_toml_file(file);
+  if (!doc.ok()) return doc.status();
+  ConfigSection top(&*doc, file, "");
+  for (const char* key : {"map", "town", "zone"}) top.require(key);
+  const toml::table* map = top.table("map");
+  const toml::array* towns = top.array("town");
+  const toml::array* gaps = top.array("gap");
+  const toml::array* zones = top.array("zone");
+  if (auto s = top.finish(); !s.ok()) return s;
+  if (auto s = load_map(ctx, file, map); !s.ok()) return s;
+
+  auto s = each_table(file, towns, "town", [&](ConfigSection& t, const toml::table& table) -> Status {
+    std::string id, name, name_en, kind;
+    TownEntry town;
+    for (const char* key : {"id", "police", "citymgmt"}) t.require(key);
+    t.read("id", id);
+    t.read("name", name);
+    t.read("name_en", name_en);
+    t.read("kind", kind);
+    t.read("police", town.police);
+    t.read("citymgmt", town.citymgmt);
+    read_count(t, table, file, "zones", town.zones);
+    read_count(t, table, file, "grids", town.grids);
+    (void)read_point(t, ctx.extent, 0);
+    if (!t.ok()) return Status::Ok();  // finish() reports it
+    if (!is_name(id)) t.reject("id", "a town id is lower case letters, digits and '_'");
+    if (!kind.empty() && kind != "street" && kind != "town" && kind != "township") {
+      t.reject("kind", "is not \"street\", \"town\" or \"township\"");
+    }
+    town.police_where = where_of(file, table, "police");
+    town.citymgmt_where = where_of(file, table, "citymgmt");
+    if (t.ok() && !ctx.towns.emplace(id, town).second) t.reject("id", "town '" + id + "' appears twice");
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+
+  s = each_table(file, gaps, "gap", [&](ConfigSection& g, const toml::table&) -> Status {
+    std::string name;
+    double radius = 0;
+    g.read("name", name);
+    g.read("name_en", name);
+    g.read("radius_m", radius, 0, 1e6);
+    (void)read_point(g, ctx.extent, 0);
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+
+  return each_table(file, zones, "zone", [&](ConfigSection& z, const toml::table& table) -> Status {
+    std::string id;
+    ZoneEntry zone;
+    for (const char* key : {"id", "town"}) z.require(key);
+    z.read("id", id);
+    z.read("town", zone.town);
+    z.read("community", zone.community);
+    z.read("first_grid", zone.first_grid);
+    z.read("last_grid", zone.last_grid);
+    read_count(z, table, file, "grids", zone.grids);
+    zone.where = config_where(file, table);
+    if (!z.ok()) return Status::Ok();
+    if (!ctx.towns.contains(zone.town)) z.reject("town", "no [[town]] of towns.toml has this id");
+    if (z.ok() && !ctx.zones.emplace(id, zone).second) z.reject("id", "zone '" + id + "' appears twice");
+    return Status::Ok();
   });
 }
 
-Result<Deployment> load_deployment(const std::string& directory) {
-  const fs::path dir(directory);
-  if (!fs::is_directory(dir)) return Status(ErrorCode::kConfig, "deployment directory '" + directory + "' does not exist");
-  Deployment d;
-  const std::pair<const char*, Status (*)(const fs::path&, Deployment&)> steps[] = {
-      {"units.toml", load_units},           {"grids.csv", load_grids},         {"households.csv", load_households},
-      {"categories.toml", load_categories}, {"routing.toml", load_routing},    {"workflows.toml", load_workflows},
-      {"merge.toml", load_merge},
-  };
-  for (const auto& [name, load] : steps) {
-    if (auto s = load(dir / name, d); !s.ok()) return s;
+Status load_units(LoadContext& ctx) {
+  const std::string file = ctx.file("units.toml");
+  auto doc = load_toml_file(file);
+  if (!doc.ok()) return doc.status();
+  Deployment& d = ctx.d;
+  ConfigSection top(&*doc, file, "");
+  top.require("agency");
+  top.require("unit");
+  const toml::array* agencies = top.array("agency");
+  const toml::array* units = top.array("unit");
+  if (auto s = top.finish(); !s.ok()) return s;
+
+  auto s = each_table(file, agencies, "agency", [&](ConfigSection& a, const toml::table&) -> Status {
+    std::string id, name;
+    a.require("id");
+    a.read("id", id);
+    a.read("name", name);
+    a.read("name_en", name);
+    if (a.ok() && !is_name(id)) a.reject("id", "an agency id is lower case letters, digits and '_'");
+    if (a.ok() && !ctx.agencies.insert(id).second) a.reject("id", "agency '" + id + "' appears twice");
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+
+  s = each_table(file, units, "unit", [&](ConfigSection& section, const toml::table&) -> Status {
+    Unit u;
+    std::vector<std::string> towns;
+    std::string name_en;
+    section.require("id");
+    section.read("id", u.id);
+    section.read("agency", u.agency);
+    section.read("name", u.name);
+    section.read("name_en", name_en);
+    section.read("towns", towns);
+    // A unit may be a little outside the city (a station across the boundary), not kilometres.
+    constexpr double kUnitMarginDeg = 0.5;
+    u.location = read_point(section, ctx.extent, kUnitMarginDeg);
+    if (!section.ok()) return Status::Ok();
+    if (!is_dotted_id(u.id)) {
+      section.reject("id", "a unit id is \"<agency>.<name>\", lower case letters, digits and '_'");
+      return Status::Ok();
+    }
+    const std::string prefix = u.id.substr(0, u.id.find('.'));
+    if (u.agency.empty()) u.agency = prefix;
+    if (u.agency != prefix) section.reject("agency", "a unit's agency is the part of its id before the dot, '" + prefix + "'");
+    if (!ctx.agencies.contains(u.agency)) section.reject("id", "agency '" + u.agency + "' is not an [[agency]] of units.toml");
+    for (const auto& town : towns) {
+      if (town != "*" && !ctx.towns.contains(town)) section.reject("towns", "'" + town + "' is not a town of towns.toml");
+    }
+    if (u.name.empty()) u.name = u.id;
+    if (section.ok() && d.units.contains(u.id)) section.reject("id", "unit '" + u.id + "' appears twice");
+    if (!section.ok()) return Status::Ok();
+    if (u.agency == "supervisor") d.supervisors[u.id.substr(u.id.find('.') + 1)] = u.id;
+    d.units[u.id] = std::move(u);
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  if (!d.units.contains(d.command_centre)) return {ErrorCode::kConfig, file + ": has no unit '" + d.command_centre + "'"};
+
+  // towns.toml names each town's police station and city-management squad.
+  for (const auto& [id, town] : ctx.towns) {
+    for (auto [unit, where, agency] : {std::tuple{&town.police, &town.police_where, "police"},
+                                       std::tuple{&town.citymgmt, &town.citymgmt_where, "citymgmt"}}) {
+      const Unit* u = d.unit(*unit);
+      if (u == nullptr || u->agency != agency) {
+        return {ErrorCode::kConfig, *where + ": town '" + id + "': " + agency + " = \"" + *unit + "\" is not a " +
+                                        agency + " unit of units.toml"};
+      }
+    }
   }
-  std::vector<std::string> names;
-  for (const auto& step : steps) names.emplace_back(step.first);
-  auto version = deployment_version(directory, names);
+  return Status::Ok();
+}
+
+Status load_categories(LoadContext& ctx) {
+  const std::string file = ctx.file("categories.toml");
+  auto doc = load_toml_file(file);
+  if (!doc.ok()) return doc.status();
+  ConfigSection top(&*doc, file, "");
+  top.require("category");
+  const toml::array* families = top.array("family");
+  const toml::array* categories = top.array("category");
+  if (auto s = top.finish(); !s.ok()) return s;
+
+  auto s = each_table(file, families, "family", [&](ConfigSection& f, const toml::table&) -> Status {
+    std::string id, text;
+    f.require("id");
+    f.read("id", id);
+    f.read("name", text);
+    f.read("description", text);
+    if (f.ok() && !is_name(id)) f.reject("id", "a family id is lower case letters, digits and '_'");
+    if (f.ok() && !ctx.families.insert(id).second) f.reject("id", "family '" + id + "' appears twice");
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+
+  return each_table(file, categories, "category", [&](ConfigSection& section, const toml::table&) -> Status {
+    Category c;
+    std::string text;
+    std::int64_t priority = 0;
+    section.require("id");
+    section.require("priority");
+    section.read("id", c.id);
+    section.read("family", c.family);
+    section.read("priority", priority, 1, 4);
+    section.read("name", text);
+    section.read("description", text);
+    if (!section.ok()) return Status::Ok();
+    if (!is_dotted_id(c.id)) {
+      section.reject("id", "a category id is \"<group>.<kind>\": lower case letters, digits and '_', exactly one dot");
+      return Status::Ok();
+    }
+    if (c.family.empty()) c.family = c.id.substr(0, c.id.find('.'));
+    if (!ctx.families.empty() && !ctx.families.contains(c.family)) {
+      section.reject("family", "family '" + c.family + "' is not a [[family]] of categories.toml");
+    }
+    c.default_priority = static_cast<int>(priority);
+    if (section.ok() && ctx.d.categories.contains(c.id)) section.reject("id", "category '" + c.id + "' appears twice");
+    if (section.ok()) ctx.d.categories[c.id] = std::move(c);
+    return Status::Ok();
+  });
+}
+
+// merge.toml: one [family.<id>] per family of categories.toml. Its keys are read in
+// read_merge_family below; a new key is one more section.read line there.
+Status load_merge(LoadContext& ctx) {
+  const std::string file = ctx.file("merge.toml");
+  auto doc = load_toml_file(file);
+  if (!doc.ok()) return doc.status();
+  ConfigSection top(&*doc, file, "");
+  const toml::table* families = top.table("family");
+  if (auto s = top.finish(); !s.ok()) return s;
+  if (families == nullptr) return Status::Ok();
+  for (const auto& [key, node] : *families) {
+    const std::string name(key.str());
+    ConfigSection section(node.as_table(), file, "family." + name);
+    if (node.as_table() == nullptr) {
+      return {ErrorCode::kConfig, config_where(file, node) + ": family." + name + " must be a table"};
+    }
+    bool enabled = false;
+    std::int64_t window_minutes = 0;
+    MergeWindow w;
+    // The keys of a [family.<id>] table:
+    for (const char* key : {"enabled", "distance_m", "window_minutes"}) section.require(key);
+    section.read("enabled", enabled);
+    section.read("distance_m", w.distance_m, 0, 1e6);
+    section.read("window_minutes", window_minutes, 0, 10 * 24 * 60);
+    section.read("same_household", w.same_household);
+    section.read("same_category", w.same_category);
+    w.window_ms = window_minutes * 60'000;
+    if (section.ok() && !ctx.families.empty() && !ctx.families.contains(name)) {
+      return {ErrorCode::kConfig, config_where(file, node) + ": [family." + name +
+                                      "]: '" + name + "' is not a [[family]] of categories.toml"};
+    }
+    if (auto s = section.finish(); !s.ok()) return s;
+    if (enabled) ctx.d.merge_windows[name] = w;
+  }
+  return Status::Ok();
+}
+
+}  // namespace files
+
+Result<Deployment> load_deployment(const std::string& directory) {
+  files::LoadContext ctx;
+  ctx.dir = directory;
+  if (!files::fs::is_directory(ctx.dir)) {
+    return Status(ErrorCode::kConfig, "deployment directory '" + directory + "' does not exist");
+  }
+  // In dependency order: each file is checked against the ones before it.
+  for (auto load : {files::load_towns, files::load_units, files::load_grids, files::load_households,
+                    files::load_categories, files::load_workflows, files::load_routing, files::load_merge}) {
+    if (auto s = load(ctx); !s.ok()) return s;
+  }
+  // Every file the loaders above read, in that order: the version changes with any of them.
+  static const std::vector<std::string> kFiles = {"towns.toml",      "units.toml",     "grids.csv",
+                                                  "households.csv",  "categories.toml", "workflows.toml",
+                                                  "routing.toml",    "merge.toml"};
+  auto version = deployment_version(directory, kFiles);
   if (!version.ok()) return version.status();
-  d.version = std::move(*version);
-  return d;
+  ctx.d.version = std::move(*version);
+  return std::move(ctx.d);
 }
 
 Result<std::string> deployment_version(const std::string& directory, const std::vector<std::string>& files) {
@@ -462,8 +367,9 @@ Result<std::string> deployment_version(const std::string& directory, const std::
     crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
   };
   for (const auto& name : files) {
-    std::ifstream in(fs::path(directory) / name, std::ios::binary);
-    if (!in) return Status(ErrorCode::kConfig, (fs::path(directory) / name).string() + ": cannot be read");
+    const auto path = files::fs::path(directory) / name;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Status(ErrorCode::kConfig, path.string() + ": cannot be read");
     const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     // Name and length before the bytes, so that no two different sets of files hash alike.
     const std::string head = name + '\0' + std::to_string(content.size()) + '\0';

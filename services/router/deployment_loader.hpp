@@ -1,6 +1,10 @@
-// Loads a deployment directory (config/zhuji/: units.toml, grids.csv, households.csv,
-// categories.toml, routing.toml, workflows.toml, merge.toml; formats in its README.md) into a
-// Deployment, refusing anything inconsistent with a message naming the file, the entry and why.
+// Loads a deployment directory (config/zhuji/: towns.toml, units.toml, grids.csv,
+// households.csv, categories.toml, workflows.toml, routing.toml, merge.toml; formats in its
+// README.md) into a Deployment. Strict: an unknown key, a value of the wrong type or out of
+// range, a name that resolves to nothing (unit, town, zone, category, platform, ladder, rung,
+// state), a count that does not add up, a grid that is not a simple polygon or overlaps
+// another, ambiguous routing rules and a missing catch-all rule are all refused, the message
+// naming the file, the line, the key or column and the value.
 #pragma once
 
 #include <string>
@@ -11,7 +15,7 @@
 
 namespace liandong::router {
 
-// Sets Deployment::version to deployment_version() of the seven files above, in that order.
+// Sets Deployment::version to deployment_version() of the eight files above, in that order.
 Result<Deployment> load_deployment(const std::string& directory);
 
 // The version of a deployment: SHA-256 (64 lower-case hex digits) of each file's name, length

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 #include <map>
 #include <set>
@@ -459,4 +460,35 @@ TEST_CASE("an event of the log the router cannot apply is logged with its seq an
   CHECK(system.router->stop());
   CHECK(system.audit.stop());
   system.broker.stop_cleanly();
+}
+
+TEST_CASE("liandong-router --check-config refuses a deployment mistake and passes Zhuji", "[integration][router][config]") {
+  TempDir dir;
+  SECTION("the Zhuji deployment checks clean") {
+    auto p = ChildProcess::start({LIANDONG_ROUTER_BIN, "--config", LIANDONG_SOURCE_DIR "/config/liandong.toml", "--check-config"},
+                                 dir.file("out.log"));
+    CHECK(p.wait_exit(std::chrono::seconds(60)) == 0);
+    CHECK_THAT(read_file(dir.file("out.log")), Catch::Contains("12170 grids") && Catch::Contains("config ok"));
+  }
+  SECTION("a misspelt ladder rung is refused with file, line, key and value") {
+    const std::filesystem::path deployment = dir.file("zhuji");
+    std::filesystem::create_directories(deployment);
+    for (const auto& entry : std::filesystem::directory_iterator(LIANDONG_SOURCE_DIR "/config/zhuji")) {
+      std::filesystem::copy(entry.path(), deployment / entry.path().filename());
+    }
+    std::string routing = read_file((deployment / "routing.toml").string());
+    const std::string rungs = "rungs = [\"supervisor\", \"command.centre\"]";
+    const auto at = routing.find(rungs);
+    REQUIRE(at != std::string::npos);
+    const auto line = 1 + std::count(routing.begin(), routing.begin() + static_cast<std::ptrdiff_t>(at), '\n');
+    routing.replace(at, rungs.size(), "rungs = [\"supervisor\", \"command.center\"]");
+    std::ofstream((deployment / "routing.toml").string(), std::ios::trunc) << routing;
+    auto p = ChildProcess::start({LIANDONG_ROUTER_BIN, "--deployment", deployment.string(), "--check-config"},
+                                 dir.file("out.log"));
+    CHECK(p.wait_exit(std::chrono::seconds(60)) == 2);
+    const std::string out = read_file(dir.file("out.log"));
+    CHECK_THAT(out, Catch::Contains((deployment / "routing.toml").string() + ":" + std::to_string(line) + ":") &&
+                        Catch::Contains("ladders.office.rungs") && Catch::Contains("command.center"));
+    CHECK_THAT(out, !Catch::Contains("config ok"));
+  }
 }

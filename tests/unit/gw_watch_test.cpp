@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "core/codec.hpp"
@@ -300,4 +301,16 @@ TEST_CASE("neighbours.alerted fans out to a relay until delivered; acknowledgeme
   std::filesystem::remove(path);
   std::filesystem::remove(path + "-wal");
   std::filesystem::remove(path + "-shm");
+}
+
+TEST_CASE("watch.toml is read strictly: a misspelt key is refused with file, line and key", "[unit][gw_watch][config]") {
+  char pattern[] = "/tmp/liandong-watch-toml-XXXXXX";
+  REQUIRE(mkdtemp(pattern) != nullptr);
+  const std::filesystem::path file = std::filesystem::path(pattern) / "watch.toml";
+  std::ofstream(file) << "[[prefix]]\nprefix = \"0575870\"\ntown = \"jiyang\"\n\n[[prefix]]\nprefix = \"0575871\"\ntwon = \"huandong\"\n";
+  auto r = WatchRegistry::load(LIANDONG_SOURCE_DIR "/config/zhuji", file.string());
+  std::filesystem::remove_all(pattern);
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(r.status().message(), Catch::StartsWith(file.string() + ":7: unknown key 'prefix.twon'") &&
+                                       Catch::Contains("known here: prefix, town"));
 }

@@ -59,12 +59,13 @@ liveness = "three"
   CHECK(endpoint == "tcp://127.0.0.1:5570");
   CHECK(hb == 250);
   REQUIRE_FALSE(st.ok());
-  CHECK(st.message() == "test.toml: key 'broker.liveness': expected an integer, got string");
+  CHECK(st.message() == "test.toml:5: key 'broker.liveness' = 'three': expected an integer, got string");
 
   auto typo = parse_toml("[broker]\nheartbeat_sm = 5\n", "t.toml");
   ConfigSection t(typo->get_as<toml::table>("broker"), "t.toml", "broker");
   t.read("heartbeat_ms", hb, 10, 60000);
-  CHECK_THAT(t.finish().message(), Catch::Contains("unknown key 'broker.heartbeat_sm'"));
+  CHECK_THAT(t.finish().message(), Catch::StartsWith("t.toml:2: unknown key 'broker.heartbeat_sm'") &&
+                                       Catch::Contains("known here: heartbeat_ms"));
 
   auto range = parse_toml("[broker]\nheartbeat_ms = 5\n", "r.toml");
   ConfigSection r(range->get_as<toml::table>("broker"), "r.toml", "broker");
