@@ -396,6 +396,39 @@ Status load_workflows(const fs::path& file, Deployment& d) {
   return Status::Ok();
 }
 
+// [family.<id>] mode and link_categories: whether a nearby report is the same incident or only
+// possibly related (merge.toml's header says which one each family is, and why).
+Status load_merge_mode(const fs::path& file, const std::string& family, const toml::table& t, const Deployment& d,
+                       MergeWindow& w) {
+  const std::string key = "family." + family + ".";
+  if (const auto* mode = t["mode"].node()) {
+    const auto text = mode->value<std::string>();
+    if (!text || (*text != "merge" && *text != "link")) {
+      return bad(file, key + "mode must be \"merge\" (the same incident, not dispatched again) or \"link\" "
+                       "(possibly related: dispatched and linked on the trail)");
+    }
+    w.mode = *text == "link" ? MergeMode::kLink : MergeMode::kMerge;
+  }
+  const auto* node = t["link_categories"].node();
+  if (node == nullptr) return Status::Ok();
+  const auto* list = node->as_array();
+  if (list == nullptr) return bad(file, key + "link_categories must be an array of category ids");
+  if (w.mode == MergeMode::kLink && !list->empty()) {
+    return bad(file, key + "link_categories is for mode = \"merge\" families: in a link family every category links");
+  }
+  for (const auto& item : *list) {
+    const auto id = item.value<std::string>();
+    if (!id) return bad(file, key + "link_categories must be an array of category ids");
+    auto c = d.categories.find(*id);
+    if (c == d.categories.end() || c->second.family != family) {
+      return bad(file, key + "link_categories names '" + *id + "', which is not a category of the " + family +
+                           " family in categories.toml");
+    }
+    w.link_categories.insert(*id);
+  }
+  return Status::Ok();
+}
+
 Status load_merge(const fs::path& file, Deployment& d) {
   auto doc = load_toml_file(file.string());
   if (!doc.ok()) return doc.status();
@@ -414,6 +447,7 @@ Status load_merge(const fs::path& file, Deployment& d) {
         if (!same->is_boolean()) return bad(file, "family." + std::string(name.str()) + ".same_category must be true or false");
         w.same_category = same->value_or(false);
       }
+      if (auto s = load_merge_mode(file, std::string(name.str()), *t, d, w); !s.ok()) return s;
       d.merge_windows[std::string(name.str())] = w;
     }
   }
