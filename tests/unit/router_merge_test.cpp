@@ -269,7 +269,8 @@ TEST_CASE("a dispatcher merges a possibly related incident by hand: its orders a
     }
     const Decision resumed = restarted.resume();
     CHECK(event_types(resumed) == std::vector<std::string>(b_orders.size(), "order.closed"));
-    for (const auto& o : restarted.view(b)->orders) CHECK(o.state == "withdrawn");
+    const auto after = restarted.view(b);
+    for (const auto& o : after->orders) CHECK(o.state == "withdrawn");
   }
 }
 
