@@ -35,11 +35,11 @@ const std::vector<RoleRule>& rules() {
       {"unit", {"ORDER_ACK", "STATUS_UPDATE", "ERROR", "STATS"}},
       {"relay", {"INCIDENT_REPORT", "NEIGHBOUR_ACK", "ERROR"}},
       {"supervisor", with_readers({"INCIDENT_REPORT", "STATUS_UPDATE", "ORDER_ACK", "TRANSFER", "INCIDENT_UNLINK",
-                                   "ERROR", "STATS"})},
+                                   "INCIDENT_MERGE", "ERROR", "STATS"})},
       {"console", with_readers({"INCIDENT_REPORT", "STATUS_UPDATE", "ORDER_ACK", "TRANSFER", "INCIDENT_UNLINK",
-                                "ERROR", "STATS"})},
-      {"cli", with_readers({"INCIDENT_REPORT", "STATUS_UPDATE", "ORDER_ACK", "TRANSFER", "INCIDENT_UNLINK", "ERROR",
-                            "STATS"})},
+                                "INCIDENT_MERGE", "ERROR", "STATS"})},
+      {"cli", with_readers({"INCIDENT_REPORT", "STATUS_UPDATE", "ORDER_ACK", "TRANSFER", "INCIDENT_UNLINK",
+                            "INCIDENT_MERGE", "ERROR", "STATS"})},
   };
   return kRules;
 }

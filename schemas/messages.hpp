@@ -471,8 +471,9 @@ struct AuditVerifyReply {
 
 // --- Router messages beyond reports and orders ---
 
-// The router's durable answer to ORDER_ACK, STATUS_UPDATE, TRANSFER and INCIDENT_UNLINK: the
-// request identified by `key` (order_id, update_id, transfer_id, request_id) is recorded.
+// The router's durable answer to ORDER_ACK, STATUS_UPDATE, TRANSFER, INCIDENT_UNLINK and
+// INCIDENT_MERGE: the request identified by `key` (order_id, update_id, transfer_id, request_id)
+// is recorded.
 struct Receipt {
   static constexpr std::string_view kCommand = "RECEIPT";
   std::string key;
@@ -542,6 +543,24 @@ struct IncidentUnlink {
   }
 };
 
+// An operator merges an incident into another by hand: the same patient or event reported twice
+// (two reports the router only linked as possibly related). Its open orders are closed; the other
+// incident carries on. The router answers RECEIPT with key = request_id.
+struct IncidentMerge {
+  static constexpr std::string_view kCommand = "INCIDENT_MERGE";
+  std::string request_id;  // idempotency key
+  std::string incident_id;  // the incident that stops being handled on its own
+  std::string into;         // the open incident it is merged into
+  std::optional<std::string> reason;  // why, for the trail
+  template <class V>
+  void fields(V& v) {
+    v.required("request_id", request_id);
+    v.required("incident_id", incident_id);
+    v.required("into", into);
+    v.optional("reason", reason);
+  }
+};
+
 struct OrderView {
   std::string order_id;
   std::string unit;
@@ -587,6 +606,7 @@ struct IncidentView {
   std::optional<std::string> triage_reason;
   std::optional<std::string> merged_into;
   std::vector<std::string> linked;           // incidents merged into this one
+  std::optional<std::vector<std::string>> related;  // possibly related incidents (both dispatched)
   std::vector<std::string> report_ids;
   std::int64_t reported_at_ms = 0;
   std::vector<OrderView> orders;
@@ -607,6 +627,7 @@ struct IncidentView {
     v.optional("triage_reason", triage_reason);
     v.optional("merged_into", merged_into);
     v.required("linked", linked);
+    v.optional("related", related);
     v.required("report_ids", report_ids);
     v.required("reported_at_ms", reported_at_ms);
     v.required("orders", orders);

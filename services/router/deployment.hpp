@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -113,6 +114,13 @@ struct Workflow {
   std::string allowed_from(const std::string& from) const;
 };
 
+// What a report near an open incident of its family is (merge.toml, "mode").
+enum class MergeMode {
+  kMerge,  // the same incident: linked to it, no dispatch (one fire seen by many callers)
+  kLink,   // possibly related: dispatched on its own and linked on the trail (two patients in one
+           // street), merged only when both name the same household, caller or address
+};
+
 struct MergeWindow {
   double distance_m = 300;
   Millis window_ms = 30 * 60'000;
@@ -122,6 +130,10 @@ struct MergeWindow {
   // Only reports of the same category are duplicates (a gas leak is not a water main burst
   // nearby, though both are "utility").
   bool same_category = false;
+  MergeMode mode = MergeMode::kMerge;
+  // In a merge family, the categories whose reports are handled as in a link family, on either
+  // side of the pair (fire.rescue: each rescue is a person).
+  std::set<std::string> link_categories = {};
 };
 
 // What follows a neighbour alert ([workflow.watch.neighbours]): if fewer than min_acks neighbours

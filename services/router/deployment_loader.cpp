@@ -325,6 +325,29 @@ Status load_merge(LoadContext& ctx) {
     section.read("window_minutes", window_minutes, 0, 10 * 24 * 60);
     section.read("same_household", w.same_household);
     section.read("same_category", w.same_category);
+    // mode and link_categories: whether a nearby report is the same incident or only possibly
+    // related (merge.toml's header says which one each family is, and why).
+    std::string mode = "merge";
+    std::vector<std::string> link_categories;
+    section.read("mode", mode);
+    section.read("link_categories", link_categories);
+    if (mode != "merge" && mode != "link") {
+      section.reject("mode", "must be \"merge\" (the same incident, not dispatched again) or \"link\" "
+                             "(possibly related: dispatched and linked on the trail)");
+    }
+    w.mode = mode == "link" ? MergeMode::kLink : MergeMode::kMerge;
+    if (w.mode == MergeMode::kLink && !link_categories.empty()) {
+      section.reject("link_categories", "is for mode = \"merge\" families: in a link family every category links");
+    }
+    for (const auto& id : link_categories) {
+      auto c = ctx.d.categories.find(id);
+      if (c == ctx.d.categories.end() || c->second.family != name) {
+        section.reject("link_categories", "names '" + id + "', which is not a category of the " + name +
+                                              " family in categories.toml");
+        break;
+      }
+      w.link_categories.insert(id);
+    }
     w.window_ms = window_minutes * 60'000;
     if (section.ok() && !ctx.families.empty() && !ctx.families.contains(name)) {
       return {ErrorCode::kConfig, config_where(file, node) + ": [family." + name +

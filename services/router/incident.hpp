@@ -125,6 +125,7 @@ struct Incident {
   std::string id;
   std::string source;        // the platform whose workflow applies now (changes on transfer)
   std::string reporter;      // the caller's details stay in the log (incident.reported): routing never uses them
+  std::string caller_key;    // the caller's phone as merging compares it (report_identity.hpp); empty: none
   std::string category;
   std::string family;
   std::int64_t priority = 3;
@@ -139,7 +140,8 @@ struct Incident {
   std::optional<std::string> merged_into;
   bool unverified = false;
   std::unique_ptr<NeighbourAlert> neighbour_alert;  // held apart: few incidents have one
-  std::vector<std::string> linked;
+  std::vector<std::string> linked;   // incidents merged into this one
+  std::vector<std::string> related;  // possibly related incidents (incident.related, either side)
   std::vector<std::string> report_ids;
   std::int64_t reported_at_ms = 0;
   std::string state;
@@ -147,7 +149,7 @@ struct Incident {
   // The units of order_ids from here on have been tried (a transfer starts afresh); see
   // RouterCore::tried_units.
   std::size_t tried_from = 0;
-  std::set<std::string> seen_requests;       // update, transfer and unlink ids already recorded
+  std::set<std::string> seen_requests;       // update, transfer, unlink and merge ids already recorded
   std::vector<TimelineLine> timeline;
 
   bool closed() const { return state == "closed"; }

@@ -6,18 +6,13 @@
 #include <iterator>
 
 #include "core/codec.hpp"
+#include "services/router/report_identity.hpp"
 #include "services/router/router_events.hpp"
 #include "services/router/routing.hpp"
 
 namespace liandong::router {
 
 namespace {
-constexpr double kMergeCellDegrees = 0.01;  // ~1.1 km north-south: merge windows are hundreds of metres
-
-std::pair<int, int> merge_cell(const GeoPoint& p) {
-  return {static_cast<int>(std::floor(p.lat / kMergeCellDegrees)), static_cast<int>(std::floor(p.lon / kMergeCellDegrees))};
-}
-
 std::optional<GeoPoint> to_point(const std::optional<v1::Location>& l) {
   if (!l) return std::nullopt;
   return GeoPoint{l->lat, l->lon};
@@ -30,7 +25,7 @@ constexpr std::string_view kLineTypes[] = {
     event_type::kAccepted,      event_type::kDeclined,        event_type::kEscalated,
     event_type::kOrderStatus,   event_type::kOrderClosed,     event_type::kNeighboursAlerted,
     event_type::kNeighbourAcknowledged, event_type::kNeighboursUnanswered, event_type::kOrderDeadline,
-    event_type::kOrderOverdue};
+    event_type::kOrderOverdue,  event_type::kRelated};
 
 std::uint8_t line_type(std::string_view type) {
   const auto it = std::find(std::begin(kLineTypes), std::end(kLineTypes), type);
@@ -60,8 +55,9 @@ std::string unit_peer(const std::string& unit_id) { return "unit:" + unit_id; }
 RouterCore::RouterCore(const Deployment& deployment, const Clock& clock, std::string name)
     : deployment_(deployment), locator_(deployment), clock_(clock), name_(std::move(name)), ids_(clock) {
   for (const char* c : {"reports", "duplicate_reports", "merged", "dispatched", "escalations", "triage", "accepted",
-                        "declined", "status_updates", "transfers", "unlinks", "refused", "unreachable", "neighbours_alerted",
-                        "neighbour_acks", "neighbours_unanswered", "deadlines", "overdue", "replay_errors"}) {
+                        "declined", "status_updates", "transfers", "unlinks", "related", "merges", "refused",
+                        "unreachable", "neighbours_alerted", "neighbour_acks", "neighbours_unanswered", "deadlines",
+                        "overdue", "replay_errors"}) {
     counters_[c] = 0;
   }
 }
@@ -123,6 +119,18 @@ Send RouterCore::dispatch_order(const Order& order) const {
 Send RouterCore::receipt(const std::string& to, const std::string& key, const std::string& incident_id,
                          const std::string& state, bool duplicate) const {
   return {to, std::string(v1::Receipt::kCommand), encode_body(v1::Receipt{key, incident_id, state, duplicate}), ""};
+}
+
+Send RouterCore::withdrawal(const Order& order, const std::string& note) {
+  v1::StatusUpdate update;
+  update.update_id = ids_.next();
+  update.incident_id = order.incident_id;
+  update.unit = order.unit;
+  update.order_id = order.id;
+  update.state = "withdrawn";
+  update.note = note;
+  update.at_ms = clock_.wall_ms();
+  return {unit_peer(order.unit), std::string(v1::StatusUpdate::kCommand), encode_body(update), ""};
 }
 
 Send RouterCore::error(const std::string& to, ErrorCode code, const std::string& message, const std::string& reply_to,
@@ -243,6 +251,7 @@ Status RouterCore::apply(std::string_view type, std::string_view body, std::int6
     inc.id = ev->incident_id;
     inc.source = ev->source;
     inc.reporter = ev->reporter;
+    inc.caller_key = ev->caller && ev->caller->phone ? caller_key(*ev->caller->phone) : "";
     inc.category = ev->category;
     inc.family = ev->family;
     inc.priority = ev->priority;
@@ -278,11 +287,14 @@ Status RouterCore::apply(std::string_view type, std::string_view body, std::int6
     Incident& inc = found->second;
     inc.merged_into = ev->into;
     inc.state = "merged";
+    if (ev->request_id) inc.seen_requests.insert(*ev->request_id);
+    const std::string by = ev->by ? " by " + *ev->by : "";
     if (auto it = incidents_.find(ev->into); it != incidents_.end()) {
       it->second.linked.push_back(inc.id);
-      timeline(it->second, at_ms, type, "incident " + inc.id + " linked to this one as a duplicate");
+      timeline(it->second, at_ms, type,
+               "incident " + inc.id + (ev->by ? " merged into this one" + by : " linked to this one as a duplicate"));
     }
-    timeline(inc, at_ms, type, "linked to " + ev->into + ": " + ev->reason);
+    timeline(inc, at_ms, type, (ev->by ? "merged into " + ev->into + by : "linked to " + ev->into) + ": " + ev->reason);
     return Status::Ok();
   }
   if (type == event_type::kUnlinked) {
@@ -299,6 +311,8 @@ Status RouterCore::apply(std::string_view type, std::string_view body, std::int6
     }
     inc.merged_into.reset();
     inc.state = "reported";
+    // Routed afresh: the units of orders closed by a merge by hand may be ordered again.
+    inc.tried_from = inc.order_ids.size();
     inc.seen_requests.insert(ev->request_id);
     index_for_merge(inc);
     timeline(inc, at_ms, type, "unlinked by " + ev->by + "; routed on its own");
@@ -409,6 +423,7 @@ Status RouterCore::apply(std::string_view type, std::string_view body, std::int6
     return Status::Ok();
   }
   if (auto applied = apply_neighbour_event(type, body, at_ms)) return *applied;
+  if (auto applied = apply_merge_event(type, body, at_ms)) return *applied;
   if (auto applied = apply_timer_event(type, body, at_ms)) return *applied;
   return Status::Ok();  // a type this version does not know (a newer router's, or another service's)
 }
@@ -462,87 +477,6 @@ void RouterCore::rebuild_deadlines() {
   deadlines_ = decltype(deadlines_)(std::greater<>(), std::move(acks));
   timer_deadlines_ = decltype(timer_deadlines_)(std::greater<>(), std::move(timers));
   deadlines_stale_ = false;
-}
-
-// ---- merging ----
-
-void RouterCore::index_for_merge(const Incident& incident) {
-  auto window = deployment_.merge_windows.find(incident.family);
-  if (window == deployment_.merge_windows.end()) return;
-  if (window->second.same_household && incident.household) {
-    auto& recent = merge_households_[incident.family + "/" + *incident.household];
-    const std::int64_t oldest = incident.reported_at_ms - window->second.window_ms;
-    std::erase_if(recent, [&](const MergeEntry& e) { return e.reported_at_ms < oldest; });
-    recent.push_back({incident.id, incident.reported_at_ms, {}});
-  }
-  auto point = incident_point(deployment_, to_point(incident.location), incident.grid);
-  if (!point) return;
-  auto& cell = merge_cells_[incident.family][merge_cell(*point)];
-  const std::int64_t oldest = incident.reported_at_ms - window->second.window_ms;
-  std::erase_if(cell, [&](const MergeEntry& e) { return e.reported_at_ms < oldest; });
-  cell.push_back({incident.id, incident.reported_at_ms, *point});
-}
-
-std::optional<std::string> RouterCore::find_same_household(const IncidentReported& candidate) const {
-  auto window = deployment_.merge_windows.find(candidate.family);
-  if (window == deployment_.merge_windows.end() || !window->second.same_household || !candidate.household) {
-    return std::nullopt;
-  }
-  auto recent = merge_households_.find(candidate.family + "/" + *candidate.household);
-  if (recent == merge_households_.end()) return std::nullopt;
-  // The most recent open incident of the household: a third press joins the first two.
-  std::optional<std::string> best;
-  std::int64_t best_time = 0;
-  for (const auto& entry : recent->second) {
-    if (std::llabs(entry.reported_at_ms - candidate.reported_at_ms) > window->second.window_ms) continue;
-    const Incident& other = incidents_.at(entry.incident_id);
-    if (other.closed() || other.merged_into) continue;
-    if (!best || other.reported_at_ms >= best_time) {
-      best = entry.incident_id;
-      best_time = other.reported_at_ms;
-    }
-  }
-  return best;
-}
-
-std::optional<std::string> RouterCore::find_merge_target(const IncidentReported& candidate) const {
-  auto window = deployment_.merge_windows.find(candidate.family);
-  if (window == deployment_.merge_windows.end() || candidate.triage_reason) return std::nullopt;
-  // The same household again is the surest duplicate there is: it wins over any distance match.
-  if (auto same = find_same_household(candidate)) return same;
-  // Another household's alarm is never a duplicate by distance: its own neighbours must be alerted
-  // and its own police order made. Distance still links alarms that name no household.
-  if (window->second.same_household && candidate.household) return std::nullopt;
-  auto family = merge_cells_.find(candidate.family);
-  if (family == merge_cells_.end()) return std::nullopt;
-  auto point = incident_point(deployment_, to_point(candidate.location), candidate.grid);
-  if (!point) return std::nullopt;
-  const auto [row, col] = merge_cell(*point);
-  const int reach = 1 + static_cast<int>(window->second.distance_m / 1000.0);
-  // The nearest qualifying incident wins, then the most recent (merge.toml).
-  std::optional<std::string> best;
-  double best_m = 0;
-  std::int64_t best_time = 0;
-  for (int r = row - reach; r <= row + reach; ++r) {
-    for (int c = col - reach; c <= col + reach; ++c) {
-      auto cell = family->second.find({r, c});
-      if (cell == family->second.end()) continue;
-      for (const auto& entry : cell->second) {
-        if (std::llabs(entry.reported_at_ms - candidate.reported_at_ms) > window->second.window_ms) continue;
-        const double m = distance_m(*point, entry.point);
-        if (m > window->second.distance_m) continue;
-        const Incident& other = incidents_.at(entry.incident_id);
-        if (other.closed() || other.merged_into) continue;
-        if (window->second.same_category && other.category != candidate.category) continue;
-        if (!best || m < best_m || (m == best_m && other.reported_at_ms > best_time)) {
-          best = entry.incident_id;
-          best_m = m;
-          best_time = other.reported_at_ms;
-        }
-      }
-    }
-  }
-  return best;
 }
 
 // ---- routing ----
@@ -761,19 +695,21 @@ Decision RouterCore::on_report(const std::string& from, const std::string& messa
     ev.triage_reason = "no location: the report gives no lat/lon, grid or household";
   }
 
-  ev.merged_into = find_merge_target(ev);
+  const auto match = find_merge_target(ev);
+  if (match && match->merge) ev.merged_into = match->incident_id;
   record(d, event_type::kReported, ev.incident_id, ev);
   Incident& inc = incidents_.at(ev.incident_id);
   if (ev.merged_into) {
     ++counters_["merged"];
-    const Incident& into = incidents_.at(*ev.merged_into);
-    const bool same_household = inc.household && into.household == inc.household;
     record(d, event_type::kLinked, inc.id,
-           IncidentLinked{inc.id, into.id,
-                          same_household ? "household " + *inc.household + " raised the alarm again within the merge window"
-                                         : "same " + inc.family + " family, reported near it within the merge window"});
+           IncidentLinked{inc.id, match->incident_id, match->reason, std::nullopt, std::nullopt});
     d.after_durable.insert(d.after_durable.begin(), report_ack(inc, report.report_id, false, from));
     return d;
+  }
+  if (match) {
+    // Possibly the same, possibly a second patient: dispatched all the same, the link on both trails.
+    ++counters_["related"];
+    record(d, event_type::kRelated, inc.id, IncidentRelated{inc.id, match->incident_id, "possibly_related", match->reason});
   }
   route(d, inc);
   d.after_durable.insert(d.after_durable.begin(), report_ack(inc, report.report_id, false, from));
@@ -967,15 +903,7 @@ Decision RouterCore::on_transfer(const std::string& from, const std::string& mes
   }
   for (const auto& o : withdrawn) {
     record(d, event_type::kOrderClosed, inc.id, OrderChanged{o.id, inc.id, o.unit, "transferred to " + transfer.to});
-    v1::StatusUpdate note;
-    note.update_id = ids_.next();
-    note.incident_id = inc.id;
-    note.unit = o.unit;
-    note.order_id = o.id;
-    note.state = "withdrawn";
-    note.note = "incident transferred from " + old_source + " to " + transfer.to;
-    note.at_ms = clock_.wall_ms();
-    d.after_durable.push_back({unit_peer(o.unit), std::string(v1::StatusUpdate::kCommand), encode_body(note), ""});
+    d.after_durable.push_back(withdrawal(o, "incident transferred from " + old_source + " to " + transfer.to));
   }
   record(d, event_type::kTransferred, inc.id,
          IncidentTransferred{inc.id, old_source, transfer.to, transfer.transfer_id, from, transfer.reason});
@@ -1067,9 +995,13 @@ Decision RouterCore::on_started(const RouterStarted& started) {
 Decision RouterCore::resume() {
   Decision d;
   std::vector<std::string> ids;
+  std::vector<std::string> merged;
   for (const auto& [id, inc] : incidents_) {
     if (!inc.closed() && !inc.merged_into) ids.push_back(id);
+    if (inc.merged_into && !inc.order_ids.empty()) merged.push_back(id);
   }
+  // A merge by hand whose order closures a crash kept from the log: close them now.
+  for (const auto& id : merged) withdraw_merged_orders(d, incidents_.at(id));
   for (const auto& id : ids) {
     Incident& inc = incidents_.at(id);
     // The newest order of each chain says whether that chain still has someone on it.
@@ -1142,6 +1074,7 @@ std::optional<v1::IncidentView> RouterCore::view(const std::string& incident_id)
   v.triage_reason = inc->triage_reason;
   v.merged_into = inc->merged_into;
   v.linked = inc->linked;
+  if (!inc->related.empty()) v.related = inc->related;
   v.report_ids = inc->report_ids;
   v.reported_at_ms = inc->reported_at_ms;
   for (const auto& id : inc->order_ids) {

@@ -55,6 +55,9 @@ class RouterCore {
   Decision on_status(const std::string& from, const std::string& message_id, const v1::StatusUpdate& update);
   Decision on_transfer(const std::string& from, const std::string& message_id, const v1::Transfer& transfer);
   Decision on_unlink(const std::string& from, const std::string& message_id, const v1::IncidentUnlink& unlink);
+  // An operator merges an incident into another open one (router_merge.cpp): recorded once per
+  // request_id; the incident's open orders are closed and their units told. Answered by RECEIPT.
+  Decision on_merge(const std::string& from, const std::string& message_id, const v1::IncidentMerge& merge);
   // A neighbour acknowledged a watch alarm: recorded once per ack_id, answered by RECEIPT.
   Decision on_neighbour_ack(const std::string& from, const std::string& message_id, const v1::NeighbourAck& ack);
   // A DISPATCH_ORDER could not be delivered: the unit is not connected. Escalates at once.
@@ -114,6 +117,7 @@ class RouterCore {
   // router_timers.cpp); nullopt when `type` is not theirs.
   std::optional<Status> apply_neighbour_event(std::string_view type, std::string_view body, std::int64_t at_ms);
   std::optional<Status> apply_timer_event(std::string_view type, std::string_view body, std::int64_t at_ms);
+  std::optional<Status> apply_merge_event(std::string_view type, std::string_view body, std::int64_t at_ms);
   static Status unknown_incident(const std::string& id);
   static Status unknown_order(const std::string& id);
   // An order entered `order.state`: timers that stop there are disarmed; an order that ended
@@ -143,9 +147,19 @@ class RouterCore {
   // How long the order's unit had to accept: as recorded, or (older logs) from the deployment.
   Millis ack_within(const Order& order) const;
   const DispatchBasis* intern(DispatchBasis basis);
-  std::optional<std::string> find_merge_target(const IncidentReported& candidate) const;
+  // Merging (router_merge.cpp, merge.toml). What a new report is to an open incident near it:
+  // the same incident (merge: no dispatch) or possibly related (dispatched, and linked on the trail).
+  struct MergeMatch {
+    std::string incident_id;
+    bool merge = true;
+    std::string reason;
+  };
+  std::optional<MergeMatch> find_merge_target(const IncidentReported& candidate) const;
   std::optional<std::string> find_same_household(const IncidentReported& candidate) const;
   void index_for_merge(const Incident& incident);
+  // Closes the open orders of an incident merged by hand and tells their units (on_merge, and
+  // resume() after a crash between the merge and its closures).
+  void withdraw_merged_orders(Decision& d, Incident& incident);
 
   // Neighbourhood watch: alert the household's neighbour group (once per incident), and tell the
   // watch supervisor about alerts that went unanswered.
@@ -162,6 +176,8 @@ class RouterCore {
   Send report_ack(const Incident& incident, const std::string& report_id, bool duplicate,
                   const std::string& to) const;
   Send dispatch_order(const Order& order) const;
+  // The STATUS_UPDATE "withdrawn" that tells a unit its order ended without its doing.
+  Send withdrawal(const Order& order, const std::string& note);
   Send receipt(const std::string& to, const std::string& key, const std::string& incident_id, const std::string& state,
                bool duplicate) const;
   Send error(const std::string& to, ErrorCode code, const std::string& message, const std::string& reply_to,

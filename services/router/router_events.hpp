@@ -17,6 +17,7 @@ namespace event_type {
 inline constexpr std::string_view kReported = "incident.reported";
 inline constexpr std::string_view kLinked = "incident.linked";
 inline constexpr std::string_view kUnlinked = "incident.unlinked";
+inline constexpr std::string_view kRelated = "incident.related";
 inline constexpr std::string_view kIncidentStatus = "incident.status";
 inline constexpr std::string_view kTransferred = "incident.transferred";
 inline constexpr std::string_view kDispatched = "order.dispatched";
@@ -98,14 +99,38 @@ struct IncidentReported {
   }
 };
 
+// The incident is merged into `into`: the same incident, not dispatched on its own. Written by
+// the router for a duplicate report, or for an operator's INCIDENT_MERGE (then `by` and
+// `request_id` are set, and the incident's open orders are closed by order.closed events after it).
 struct IncidentLinked {
   std::string incident_id;
   std::string into;
   std::string reason;
+  std::optional<std::string> by;          // the operator's peer, for a merge by hand
+  std::optional<std::string> request_id;  // INCIDENT_MERGE's idempotency key
   template <class V>
   void fields(V& v) {
     v.required("incident_id", incident_id);
     v.required("into", into);
+    v.required("reason", reason);
+    v.optional("by", by);
+    v.optional("request_id", request_id);
+  }
+};
+
+// A new incident was reported near an open one of its family that it is possibly related to, but
+// not merged into (merge.toml, mode = "link"): both are dispatched, and each shows the other on its
+// trail. A type of its own, not incident.linked, so that no reader takes it for a merge.
+struct IncidentRelated {
+  std::string incident_id;  // the new incident
+  std::string related_to;   // the open incident near it
+  std::string relation;     // "possibly_related"
+  std::string reason;       // distance, time and why it was not merged
+  template <class V>
+  void fields(V& v) {
+    v.required("incident_id", incident_id);
+    v.required("related_to", related_to);
+    v.required("relation", relation);
     v.required("reason", reason);
   }
 };

@@ -332,6 +332,11 @@ void RouterServer::handle(const Envelope& e) {
     if (decode_or_refuse(e, u)) emit(core_.on_unlink(e.peer, e.message_id, u));
     return;
   }
+  if (c == v1::IncidentMerge::kCommand) {
+    v1::IncidentMerge m;
+    if (decode_or_refuse(e, m)) emit(core_.on_merge(e.peer, e.message_id, m));
+    return;
+  }
   if (c == v1::NeighbourAck::kCommand) {
     v1::NeighbourAck a;
     if (decode_or_refuse(e, a)) emit(core_.on_neighbour_ack(e.peer, e.message_id, a));

@@ -301,3 +301,16 @@ TEST_CASE("unit listen reports refusals and unreadable messages and goes on", "[
 
   CHECK(console.on_message(Envelope{"SOMETHING_ELSE", "router", "m3", "\x80"}).out.empty());
 }
+
+TEST_CASE("a merge by hand answers in one line; possibly related incidents are shown", "[unit][cli]") {
+  v1::Receipt r{"q1", "I2", "merged", false};
+  CHECK(merge_receipt_line(r, "I1") == "incident I2 merged into I1, now merged");
+  r.duplicate = true;
+  CHECK(merge_receipt_line(r, "I1") == "incident I2 merged into I1, now merged (already recorded)");
+  auto v = sample_incident();
+  CHECK_FALSE(contains(format_incident(v), "related"));
+  CHECK(to_json(v)["related"] == nlohmann::json::array());
+  v.related = std::vector<std::string>{"I7", "I9"};
+  CHECK(contains(format_incident(v), "  related     I7, I9 (possibly; each dispatched)\n"));
+  CHECK(to_json(v)["related"] == nlohmann::json({"I7", "I9"}));
+}

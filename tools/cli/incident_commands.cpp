@@ -1,6 +1,7 @@
-// `liandong incident show|unlink` and `liandong incidents` (DESIGN.md, "The CLI"; schemas/README.md,
-// INCIDENT_QUERY/INCIDENT_INFO, INCIDENTS_QUERY/INCIDENT_LIST, INCIDENT_UNLINK/RECEIPT): what the
-// router knows about incidents, and undoing a duplicate merge.
+// `liandong incident show|unlink|merge` and `liandong incidents` (DESIGN.md, "The CLI";
+// schemas/README.md, INCIDENT_QUERY/INCIDENT_INFO, INCIDENTS_QUERY/INCIDENT_LIST,
+// INCIDENT_UNLINK/RECEIPT, INCIDENT_MERGE/RECEIPT): what the router knows about incidents, undoing
+// a duplicate merge, and merging two reports of one incident by hand.
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -30,6 +31,12 @@ struct UnlinkOptions : BusOptions {
   std::string incident;
   bool json = false;
 };
+struct MergeOptions : BusOptions {
+  std::string incident;
+  std::string into;
+  std::string reason;
+  bool json = false;
+};
 struct ListOptions : BusOptions {
   std::string state;
   std::optional<std::int64_t> limit;
@@ -57,6 +64,18 @@ int run_unlink(const UnlinkOptions& o) {
   return kExitOk;
 }
 
+int run_merge(const MergeOptions& o) {
+  auto session = RouterSession::open(o);
+  if (!session.ok()) return fail(kExitFailure, session.status().message());
+  v1::IncidentMerge merge{new_message_id(), o.incident, o.into, std::nullopt};
+  if (!o.reason.empty()) merge.reason = o.reason;
+  auto receipt = (*session)->request<v1::IncidentMerge, v1::Receipt>(merge);
+  if (!receipt.ok()) return fail(kExitFailure, receipt.status().message());
+  if (o.json) std::cout << to_json(*receipt).dump() << std::endl;
+  else std::cout << merge_receipt_line(*receipt, o.into) << std::endl;
+  return kExitOk;
+}
+
 int run_list(const ListOptions& o) {
   auto session = RouterSession::open(o);
   if (!session.ok()) return fail(kExitFailure, session.status().message());
@@ -73,7 +92,7 @@ int run_list(const ListOptions& o) {
 
 void add_incident_group(CLI::App& app, CommandRun& selected) {
   CLI::App* group = app.add_subcommand(
-      "incident", "Look at one incident, or undo a duplicate merge.\nSubcommands: show, unlink.");
+      "incident", "Look at one incident, undo a duplicate merge, or merge one by hand.\nSubcommands: show, unlink, merge.");
   group->require_subcommand(1);
 
   auto s = std::make_shared<ShowOptions>();
@@ -104,6 +123,26 @@ void add_incident_group(CLI::App& app, CommandRun& selected) {
   add_json_flag(*unlink, u->json, "print the router's RECEIPT as one JSON object: key, incident_id, state, duplicate");
   add_bus_options(*unlink, *u, kTimeoutHelp);
   unlink->callback([u, &selected] { selected = [u] { return run_unlink(*u); }; });
+
+  auto m = std::make_shared<MergeOptions>();
+  CLI::App* merge = group->add_subcommand(
+      "merge", "Merge an incident into another by hand.\nTells the router (INCIDENT_MERGE) that incident ID is the "
+               "same incident as OTHER (two reports of one patient that the router only linked as possibly "
+               "related): ID stops being handled on its own, its open orders are withdrawn (their units are told) "
+               "and OTHER's orders carry on. Prints 'incident ID merged into OTHER, now merged'. Undo with 'liandong "
+               "incident unlink ID'. Exit 1 when the router refuses (unknown id, ID itself, a closed incident, an "
+               "OTHER that is itself merged, ID merged elsewhere already).");
+  merge->add_option("ID", m->incident, "the id of the incident that is a duplicate")->required()->check(id_check());
+  merge->add_option("--into", m->into, "the id of the open incident it is the same as")
+      ->type_name("OTHER")
+      ->required()
+      ->check(id_check());
+  merge->add_option("--reason", m->reason, "why, for the trail (e.g. 'same patient, the neighbour called')")
+      ->type_name("TEXT");
+  add_json_flag(*merge, m->json, "print the router's RECEIPT as one JSON object: key, incident_id, state, duplicate");
+  add_bus_options(*merge, *m, kTimeoutHelp);
+  merge->footer("Example: liandong incident merge 01JD3Q0ZK6XG3M2V8W5T9YB7CN --into 01JD3PZW1R8C9D3E5F7G9H1J3K");
+  merge->callback([m, &selected] { selected = [m] { return run_merge(*m); }; });
 }
 
 void add_incidents(CLI::App& app, CommandRun& selected) {

@@ -84,6 +84,10 @@ std::string unlink_receipt_line(const v1::Receipt& r) {
   return "incident " + r.incident_id + " unlinked, now " + r.state + duplicate_note(r);
 }
 
+std::string merge_receipt_line(const v1::Receipt& r, const std::string& into) {
+  return "incident " + r.incident_id + " merged into " + into + ", now " + r.state + duplicate_note(r);
+}
+
 std::string transfer_receipt_line(const v1::Receipt& r, const std::string& to) {
   return "incident " + r.incident_id + " transferred to " + to + ", now " + r.state + duplicate_note(r);
 }
@@ -110,6 +114,7 @@ ojson to_json(const v1::IncidentView& v) {
   j["triage_reason"] = or_null(v.triage_reason);
   j["merged_into"] = or_null(v.merged_into);
   j["linked"] = v.linked;
+  j["related"] = v.related.value_or(std::vector<std::string>{});
   j["report_ids"] = v.report_ids;
   j["reported_at"] = format_utc(v.reported_at_ms);
   j["reported_at_ms"] = v.reported_at_ms;
@@ -151,6 +156,7 @@ std::string format_incident(const v1::IncidentView& v) {
   if (v.triage_reason) fact(out, "triage", mask_text(*v.triage_reason));
   if (v.merged_into) fact(out, "merged into", *v.merged_into);
   if (!v.linked.empty()) fact(out, "linked", join(v.linked, ", "));
+  if (v.related && !v.related->empty()) fact(out, "related", join(*v.related, ", ") + " (possibly; each dispatched)");
   fact(out, "reported", format_utc(v.reported_at_ms));
   fact(out, "report ids", v.report_ids.empty() ? "(none)" : join(v.report_ids, ", "));
 

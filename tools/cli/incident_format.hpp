@@ -31,6 +31,7 @@ nlohmann::ordered_json to_json(const v1::ReportAck& ack);
 std::string order_receipt_line(const v1::Receipt& receipt);           // "order ORDER_ID STATE"
 std::string incident_receipt_line(const v1::Receipt& receipt);        // "incident ID STATE"
 std::string unlink_receipt_line(const v1::Receipt& receipt);          // "incident ID unlinked, now STATE"
+std::string merge_receipt_line(const v1::Receipt& receipt, const std::string& into);  // "... merged into OTHER, now STATE"
 std::string transfer_receipt_line(const v1::Receipt& receipt, const std::string& to);  // "... transferred to 110, now STATE"
 // {key, incident_id, state, duplicate}.
 nlohmann::ordered_json to_json(const v1::Receipt& receipt);
