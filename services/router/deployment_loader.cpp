@@ -70,6 +70,10 @@ Status load_units(const fs::path& file, Deployment& d) {
     u.agency = str(*t, "agency", u.id.substr(0, u.id.find('.')));
     u.name = str(*t, "name", u.id);
     if (u.id.empty()) return bad(file, "a [[unit]] has no id");
+    if (u.id.rfind("unit:", 0) == 0) {
+      // The router adds that prefix for the unit's peer name; ORDER_ACK reads "unit:<id>" as <id>.
+      return bad(file, "unit id '" + u.id + "' must not start with 'unit:' (the router adds it for the peer name)");
+    }
     if (auto lat = (*t)["lat"].value<double>(), lon = (*t)["lon"].value<double>(); lat && lon) {
       u.location = GeoPoint{*lat, *lon};
     }
