@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <zmq.h>
+
 #include <algorithm>
+#include <cstdio>
 
 #include "broker/access_policy.hpp"
 #include "core/codec.hpp"
@@ -385,6 +388,29 @@ std::optional<std::string> Broker::authenticate(const std::string& public_key, c
   security_.record(v1::security_event::kKeyRefused,
                    {address, std::nullopt, known ? known->label : public_key, std::nullopt, std::nullopt, why, 0});
   return std::nullopt;
+}
+
+void Broker::handshake_failed(std::uint32_t protocol_error, const std::string& address) {
+  if (!authenticating()) return;
+  count("keys_refused");
+  std::string why;
+  switch (protocol_error) {
+    case ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH:
+      why = "a client without CurveZMQ (a plain connection) was refused: this broker takes CurveZMQ clients only";
+      break;
+    case ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC:
+      why = "a CurveZMQ handshake failed its cryptography: the client uses another broker public key than this "
+            "broker's (or the handshake was damaged)";
+      break;
+    default: {
+      char code[16];
+      std::snprintf(code, sizeof code, "0x%08x", protocol_error);
+      why = std::string("a handshake broke the ZMTP protocol (libzmq protocol error ") + code + ")";
+    }
+  }
+  if (may_log_bad_input()) spdlog::warn("refused a connection on {}: {}", address, why);
+  security_.record(v1::security_event::kKeyRefused,
+                   {address, std::nullopt, std::nullopt, std::nullopt, std::nullopt, why, 0});
 }
 
 Millis Broker::next_tick_in() const {

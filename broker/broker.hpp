@@ -56,6 +56,12 @@ class Broker {
   // to give the connection (the public key itself, so a session is tied to that key and not to a
   // label that may later be enrolled with another key), or nothing (refused, and recorded).
   std::optional<std::string> authenticate(const std::string& public_key, const std::string& address);
+  // A handshake that failed before any key could be checked (the socket monitor's
+  // HANDSHAKE_FAILED_PROTOCOL): a plain client, a client using another broker public key, or
+  // bytes that are not ZMTP. `protocol_error` is libzmq's ZMQ_PROTOCOL_ERROR_* value, `address`
+  // the endpoint libzmq names for the connection. Counted in keys_refused and recorded as
+  // security.key_refused, like a refused key.
+  void handshake_failed(std::uint32_t protocol_error, const std::string& address);
   // Sends heartbeats that are due and drops silent peers. Call at least every heartbeat_ms / 2.
   void on_tick();
   // Milliseconds until on_tick() has work to do.

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstring>
 
 #include "core/curve_keys.hpp"
 #include "core/key_allowlist.hpp"
@@ -49,6 +50,13 @@ Status BrokerServer::start_security() {
     return broker_.authenticate(public_key, address);
   });
   if (auto s = zap_->bind(); !s.ok()) return s;
+  constexpr const char* kMonitorEndpoint = "inproc://liandong-broker-handshakes";
+  if (zmq_socket_monitor(socket_.handle(), kMonitorEndpoint, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) != 0) {
+    return {ErrorCode::kIo, std::string("cannot watch the broker socket's handshakes: ") + zmq_strerror(zmq_errno())};
+  }
+  monitor_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::pair);
+  monitor_->set(zmq::sockopt::linger, 0);
+  monitor_->connect(kMonitorEndpoint);
   socket_.set(zmq::sockopt::zap_domain, "liandong");
   socket_.set(zmq::sockopt::curve_server, 1);
   socket_.set(zmq::sockopt::curve_secretkey, key->secret_key);
@@ -86,20 +94,39 @@ SendOutcome BrokerServer::send(const std::string& routing_id, std::vector<zmq::m
   }
 }
 
+void BrokerServer::read_handshake_failures() {
+  zmq::message_t event;
+  zmq::message_t address;
+  for (int n = 0; n < kMessagesPerWake && monitor_->recv(event, zmq::recv_flags::dontwait); ++n) {
+    // A monitor event is two frames: event id (2 bytes) and value (4 bytes), then the endpoint.
+    std::uint16_t id = 0;
+    std::uint32_t value = 0;
+    if (event.size() >= 6) {
+      std::memcpy(&id, event.data(), 2);
+      std::memcpy(&value, static_cast<const char*>(event.data()) + 2, 4);
+    }
+    std::string where;
+    if (event.more() && monitor_->recv(address, zmq::recv_flags::dontwait)) where = address.to_string();
+    if (id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) broker_.handshake_failed(value, where);
+  }
+}
+
 void BrokerServer::run(const std::atomic<bool>& stop) {
   std::vector<zmq::message_t> frames;
   std::string key_label;
   while (!stop.load()) {
     zmq::pollitem_t items[] = {{static_cast<void*>(socket_), 0, ZMQ_POLLIN, 0},
-                               {zap_ ? static_cast<void*>(zap_->socket()) : nullptr, 0, ZMQ_POLLIN, 0}};
+                               {zap_ ? static_cast<void*>(zap_->socket()) : nullptr, 0, ZMQ_POLLIN, 0},
+                               {monitor_ ? static_cast<void*>(*monitor_) : nullptr, 0, ZMQ_POLLIN, 0}};
     const auto wait = std::min<Millis>(broker_.next_tick_in(), 100);  // 100 ms: notice `stop` promptly
     try {
-      zmq::poll(items, zap_ ? 2 : 1, std::chrono::milliseconds(wait));
+      zmq::poll(items, zap_ ? 3 : 1, std::chrono::milliseconds(wait));
     } catch (const zmq::error_t& e) {
       if (e.num() == EINTR) continue;
       throw;
     }
     if (zap_) zap_->handle_pending();
+    if (monitor_) read_handshake_failures();
     for (int n = 0; n < kMessagesPerWake && receive_frames(socket_, frames); ++n) {
       if (frames.empty()) continue;
       const std::string routing_id(frame_view(frames.front()));

@@ -45,6 +45,10 @@ class BrokerServer final : public FrameSink {
   Broker broker_;
   const Clock& clock_;
   std::unique_ptr<ZapHandler> zap_;
+  // Handshakes that fail before the ZAP handler is asked (plain clients, another broker key) are
+  // only visible on a socket monitor: read here and given to Broker::handshake_failed().
+  std::unique_ptr<zmq::socket_t> monitor_;
+  void read_handshake_failures();
   std::string public_key_;
   std::optional<AllowlistFile> allowlist_;
   Millis next_allowlist_check_ = 0;

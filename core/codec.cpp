@@ -27,6 +27,21 @@ Status wrong_type(const std::string& path, std::string_view expected, const msgp
           "field '" + path + "': expected " + std::string(expected) + ", got " + std::string(type_name(got))};
 }
 
+Status check_keys(const msgpack::object_map& map, const std::string& path) {
+  const std::string where = path.empty() ? "the body" : "map '" + path + "'";
+  for (std::uint32_t i = 0; i < map.size; ++i) {
+    const msgpack::object& key = map.ptr[i].key;
+    if (key.type != msgpack::type::STR) {
+      return {ErrorCode::kWrongType,
+              where + " has a key of type " + std::string(type_name(key)) + ": map keys must be strings"};
+    }
+    if (!valid_utf8(std::string_view(key.via.str.ptr, key.via.str.size))) {
+      return {ErrorCode::kInvalidValue, "a key of " + where + " is not valid UTF-8"};
+    }
+  }
+  return Status::Ok();
+}
+
 Status unpack_one(std::string_view data, const DecodeLimits& limits, msgpack::object_handle& handle) {
   if (data.empty()) return {ErrorCode::kInvalidBody, "body is empty: expected a msgpack map"};
   std::size_t offset = 0;

@@ -119,6 +119,10 @@ void pack_value(Packer& pk, msgpack::sbuffer& buf, const T& value) {
 
 std::string_view type_name(const msgpack::object& o);
 Status wrong_type(const std::string& path, std::string_view expected, const msgpack::object& got);
+// Every key of a map read as a struct must be a string (WRONG_TYPE) of strict UTF-8
+// (INVALID_VALUE), also the keys of fields the struct does not know: a non-string key is a broken
+// body, never a field silently skipped. `path` is the map's field path, empty for the body.
+Status check_keys(const msgpack::object_map& map, const std::string& path);
 
 template <class T>
 Status convert(const msgpack::object& o, T& out, const std::string& path);
@@ -235,6 +239,7 @@ Status convert(const msgpack::object& o, T& out, const std::string& path) {
     }
   } else {
     if (o.type != msgpack::type::MAP) return wrong_type(path, "map", o);
+    if (Status keys = check_keys(o.via.map, path); !keys.ok()) return keys;
     FieldReader reader{o.via.map, path + ".", Status::Ok()};
     out.fields(reader);
     if (!reader.status.ok()) return reader.status;
@@ -274,6 +279,8 @@ Result<M> decode_body(std::string_view data, const DecodeLimits& limits = {}) {
       return Status(ErrorCode::kInvalidBody,
                     "body must be a msgpack map, got " + std::string(codec_detail::type_name(root)));
     }
+    s = codec_detail::check_keys(root.via.map, "");
+    if (!s.ok()) return s;
     M msg{};
     codec_detail::FieldReader reader{root.via.map, "", Status::Ok()};
     msg.fields(reader);

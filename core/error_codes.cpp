@@ -47,4 +47,16 @@ std::optional<ErrorCode> error_code_from_number(std::uint32_t number) {
   return std::nullopt;
 }
 
+bool raised_by_broker_only(std::uint32_t number) {
+  switch (static_cast<ErrorCode>(number)) {
+    case ErrorCode::kMalformed:
+    case ErrorCode::kUnsupportedVersion:
+    case ErrorCode::kNotRegistered:
+    case ErrorCode::kUnroutable:
+    case ErrorCode::kTooLarge:
+    case ErrorCode::kInvalidRegistration: return true;
+    default: return false;
+  }
+}
+
 }  // namespace liandong

@@ -40,5 +40,9 @@ enum class ErrorCode : std::uint16_t {
 std::string_view error_name(ErrorCode code);
 // Reverse lookup for decoders; nullopt for numbers not in the table.
 std::optional<ErrorCode> error_code_from_number(std::uint32_t number);
+// True for the codes only the broker raises (schemas/README.md §4: MALFORMED, UNSUPPORTED_VERSION,
+// NOT_REGISTERED, UNROUTABLE, TOO_LARGE, INVALID_REGISTRATION). The broker's own errors have an
+// empty source frame; one of these codes from a named peer is a claim no peer can make.
+bool raised_by_broker_only(std::uint32_t number);
 
 }  // namespace liandong

@@ -243,6 +243,9 @@ void AuditService::on_verify(const Envelope& envelope) {
 }
 
 void AuditService::on_error(const Envelope& envelope) {
+  // Only the broker reports a peer gone (an empty source frame); an UNROUTABLE from a peer is a
+  // forgery that would end another subscriber's stream.
+  if (!envelope.peer.empty()) return;
   auto err = decode_body<v1::Error>(envelope.body);
   if (!err.ok() || err->code != static_cast<std::uint32_t>(ErrorCode::kUnroutable) || !err->reply_to) return;
   // A stream page that could not be delivered: the subscriber is gone; it resubscribes from the

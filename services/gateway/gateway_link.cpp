@@ -243,10 +243,23 @@ void GatewayLink::publish(Delivery delivery) {
 void GatewayLink::handle_error(const Envelope& e) {
   auto err = decode_body<v1::Error>(e.body);
   if (!err.ok()) return;
-  ++errors_[err->name];
+  // Counted by the code's own name: a peer's free text must not grow the table.
+  const auto code = error_code_from_number(err->code);
+  ++errors_[std::string(code ? error_name(*code) : "UNKNOWN")];
   const std::string about = err->reply_to.value_or("");
   auto it = pending_.find(about);
   if (it != pending_.end()) {
+    // Only the broker (empty source) or the peer the item went to can refuse it, and a peer never
+    // with a code only the broker raises (schemas/README.md §4): anyone else's ERROR naming it is
+    // a forgery that would make the gateway give up a report it still holds.
+    if (!e.peer.empty() && (e.peer != it->second.item.destination || raised_by_broker_only(err->code))) {
+      ++counters_["forged_errors"];
+      spdlog::warn("ignored an ERROR {} from '{}' about {} {}: it was sent to '{}', and only the broker or that "
+                   "peer may refuse it",
+                   code ? error_name(*code) : "UNKNOWN", e.peer, it->second.item.command, about,
+                   it->second.item.destination);
+      return;
+    }
     if (is_final(err->code)) {
       spdlog::warn("{} {} refused by {}: {} {}", it->second.item.command, about, e.peer.empty() ? "the broker" : e.peer,
                    err->name, err->message);

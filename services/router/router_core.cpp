@@ -145,7 +145,7 @@ template <class Body>
 void RouterCore::record(Decision& d, std::string_view type, const std::string& incident_id, const Body& body) {
   v1::AuditEvent e;
   e.event_id = ids_.next();
-  e.incident_id = incident_id;
+  if (!incident_id.empty()) e.incident_id = incident_id;  // a security event may concern no incident
   e.type = std::string(type);
   e.actor = name_;
   e.at_ms = clock_.wall_ms();
@@ -725,13 +725,23 @@ std::optional<std::string> unit_of_peer(const std::string& from) {
   if (from.rfind(kPrefix, 0) != 0) return std::nullopt;
   return from.substr(kPrefix.size());
 }
+
+// The `unit` field of ORDER_ACK and STATUS_UPDATE is the bare unit id ("police.ps03"); the peer
+// name "unit:police.ps03" names the same unit and is read as it (schemas/README.md §7). Unit ids
+// never start with "unit:" (the deployment loader refuses one), so the two cannot be confused.
+std::string bare_unit_id(const std::string& unit) { return unit_of_peer(unit).value_or(unit); }
 }  // namespace
 
 void RouterCore::refuse_as_security(Decision& d, const std::string& from, const std::string& message_id,
                                     std::string_view command, const std::string& incident_id, const std::string& why) {
   ++counters_["refused"];
-  ++counters_["security_refusals"];
   d.now.push_back(error(from, ErrorCode::kForbidden, why, message_id, command));
+  record_security(d, from, message_id, command, incident_id, why);
+}
+
+void RouterCore::record_security(Decision& d, const std::string& from, const std::string& message_id,
+                                 std::string_view command, const std::string& incident_id, const std::string& why) {
+  ++counters_["security_refusals"];
   v1::SecurityEvent ev;
   ev.peer = from;
   ev.command = std::string(command);
@@ -749,13 +759,25 @@ Decision RouterCore::on_order_ack(const std::string& from, const std::string& me
     return d;
   }
   const Order& order = it->second;
-  if (auto self = unit_of_peer(from); self && (*self != order.unit || *self != ack.unit)) {
-    refuse_as_security(d, from, message_id, v1::OrderAck::kCommand, order.incident_id,
-                       "unit " + *self + " may answer only its own orders; order " + order.id + " was sent to " +
-                           order.unit);
-    return d;
+  const std::string claimed = bare_unit_id(ack.unit);
+  if (auto self = unit_of_peer(from)) {
+    if (*self != order.unit) {
+      refuse_as_security(d, from, message_id, v1::OrderAck::kCommand, order.incident_id,
+                         "unit " + *self + " may answer only its own orders; order " + order.id + " was sent to " +
+                             order.unit);
+      return d;
+    }
+    if (claimed != *self) {
+      // The order's own unit naming another in its answer: a client bug, not an intrusion.
+      ++counters_["refused"];
+      d.now.push_back(error(from, ErrorCode::kInvalidValue,
+                            "field 'unit': '" + ack.unit + "' is not the sender; " + from + " answers as unit '" +
+                                *self + "'",
+                            message_id, v1::OrderAck::kCommand));
+      return d;
+    }
   }
-  if (ack.unit != order.unit) {
+  if (claimed != order.unit) {
     ++counters_["refused"];
     d.now.push_back(error(from, ErrorCode::kForbidden,
                           "order " + order.id + " was sent to " + order.unit + ", not to " + ack.unit, message_id,
@@ -794,8 +816,13 @@ Decision RouterCore::on_order_ack(const std::string& from, const std::string& me
   return d;
 }
 
-Decision RouterCore::on_status(const std::string& from, const std::string& message_id, const v1::StatusUpdate& update) {
+Decision RouterCore::on_status(const std::string& from, const std::string& message_id, const v1::StatusUpdate& request) {
   Decision d;
+  // `unit` as a bare id; a unit that names no unit speaks for itself (schemas/README.md §7).
+  v1::StatusUpdate update = request;
+  if (update.unit) update.unit = bare_unit_id(*update.unit);
+  const auto self = unit_of_peer(from);
+  if (self && !update.unit) update.unit = *self;
   auto refuse = [&](ErrorCode code, const std::string& why) {
     ++counters_["refused"];
     d.now.push_back(error(from, code, why, message_id, v1::StatusUpdate::kCommand));
@@ -809,14 +836,14 @@ Decision RouterCore::on_status(const std::string& from, const std::string& messa
     return d;
   }
   const Workflow& wf = workflow(inc.source);
-  if (auto self = unit_of_peer(from)) {
-    const bool own_unit = !update.unit || *update.unit == *self;
+  if (self) {
+    const bool own_unit = *update.unit == *self;
     const bool own_order = !update.order_id || (orders_.contains(*update.order_id) && orders_.at(*update.order_id).unit == *self);
-    if (!own_unit || !own_order || (!update.order_id && !update.unit)) {
+    if (!own_unit || !own_order) {
       refuse_as_security(d, from, message_id, v1::StatusUpdate::kCommand, inc.id,
                          "unit " + *self + " may update only its own orders" +
                              (update.order_id ? std::string(", not order ") + *update.order_id
-                                              : std::string(", not the incident as a whole")));
+                                              : std::string(", not those of unit ") + *update.unit));
       return d;
     }
   }
@@ -950,6 +977,36 @@ Decision RouterCore::on_unreachable(const std::string& order_id) {
   // then sent again), rather than bouncing off an absent command centre as fast as the bus goes.
   if (order.rung >= static_cast<std::int64_t>(basis_of(order).ladder.size())) return d;
   escalate(d, order, "unit " + order.unit + " is not connected to the bus");
+  return d;
+}
+
+Decision RouterCore::on_error(const std::string& from, const std::string& message_id, const v1::Error& err) {
+  const std::string reply_to = err.reply_to.value_or("");
+  auto it = orders_.find(reply_to);
+  const Order* order = it == orders_.end() ? nullptr : &it->second;
+  const bool about_order = order != nullptr || err.command == v1::DispatchOrder::kCommand;
+  // Only the broker writes an empty source frame: a peer's message always carries its name.
+  if (from.empty()) {
+    if (about_order && err.code == static_cast<std::uint32_t>(ErrorCode::kUnroutable)) return on_unreachable(reply_to);
+    return {};
+  }
+  const auto code = error_code_from_number(err.code);
+  const std::string code_text = code ? std::string(error_name(*code)) : "code " + std::to_string(err.code);
+  const std::string about = order != nullptr ? "order " + order->id + " (sent to " + unit_peer(order->unit) + ")"
+                            : about_order     ? "order '" + reply_to + "', which does not exist"
+                                              : "message '" + reply_to + "'";
+  std::string why;
+  if (raised_by_broker_only(err.code)) {
+    why = "'" + from + "' sent ERROR " + code_text + " about " + about + "; only the broker raises " + code_text;
+  } else if (about_order && (order == nullptr || from != unit_peer(order->unit))) {
+    why = "'" + from + "' sent ERROR " + code_text + " about " + about +
+          "; only the unit an order was sent to may refuse it";
+  } else {
+    return {};  // the recipient refusing what it received: logged by the caller, nothing changes
+  }
+  ++counters_["forged_errors"];
+  Decision d;
+  record_security(d, from, message_id, v1::Error::kCommand, order != nullptr ? order->incident_id : "", why);
   return d;
 }
 

@@ -52,7 +52,7 @@ class RouterCore {
 
   Decision on_report(const std::string& from, const std::string& message_id, const v1::IncidentReport& report);
   Decision on_order_ack(const std::string& from, const std::string& message_id, const v1::OrderAck& ack);
-  Decision on_status(const std::string& from, const std::string& message_id, const v1::StatusUpdate& update);
+  Decision on_status(const std::string& from, const std::string& message_id, const v1::StatusUpdate& request);
   Decision on_transfer(const std::string& from, const std::string& message_id, const v1::Transfer& transfer);
   Decision on_unlink(const std::string& from, const std::string& message_id, const v1::IncidentUnlink& unlink);
   // An operator merges an incident into another open one (router_merge.cpp): recorded once per
@@ -62,6 +62,14 @@ class RouterCore {
   Decision on_neighbour_ack(const std::string& from, const std::string& message_id, const v1::NeighbourAck& ack);
   // A DISPATCH_ORDER could not be delivered: the unit is not connected. Escalates at once.
   Decision on_unreachable(const std::string& order_id);
+  // An ERROR that reached the router (schemas/README.md §4, "Who raised an error"). `from` empty
+  // is the broker: its UNROUTABLE for a DISPATCH_ORDER (whose message id is the order id) is
+  // on_unreachable(). An ERROR from a peer answers only a message that peer received: an order's
+  // own unit may refuse it (it could not read it: nothing changes, the order waits for its
+  // deadline; a unit declines with ORDER_ACK). An ERROR from a peer naming an order sent to another
+  // unit, or carrying a code only the broker raises, is a forgery: recorded as security.refused,
+  // and not answered (an ERROR is never answered). Other errors change nothing (empty decision).
+  Decision on_error(const std::string& from, const std::string& message_id, const v1::Error& error);
   // Escalates every order whose acknowledgement deadline has passed; records the workflow timers
   // and neighbour alerts that passed their deadline (once each) and tells the supervisor.
   Decision on_tick();
@@ -107,6 +115,9 @@ class RouterCore {
  private:
   template <class Body>
   void record(Decision& d, std::string_view type, const std::string& incident_id, const Body& body);
+  // A security.refused event in the log (on the incident's trail; `incident_id` may be empty).
+  void record_security(Decision& d, const std::string& from, const std::string& message_id, std::string_view command,
+                       const std::string& incident_id, const std::string& why);
   // FORBIDDEN to `from` now, and a security.refused event in the log (on the incident's trail).
   void refuse_as_security(Decision& d, const std::string& from, const std::string& message_id, std::string_view command,
                           const std::string& incident_id, const std::string& why);

@@ -269,18 +269,27 @@ void RouterServer::handle_error(const Envelope& envelope) {
   if (!err.ok()) return;
   const std::string command = err->command.value_or("");
   const std::string reply_to = err->reply_to.value_or("");
-  if (command == v1::AuditEvent::kCommand) {
+  const std::string source = envelope.peer.empty() ? "the broker" : "'" + envelope.peer + "'";
+  // Events go to the audit service only: a refusal of one counts from it or the broker, never
+  // from another peer (schemas/README.md §4, "Who raised an error").
+  if (command == v1::AuditEvent::kCommand && (envelope.peer.empty() || envelope.peer == options_.audit)) {
     ++counters_["audit_refusals"];
-    spdlog::warn("audit did not store event {}: {} {} (will retry)", reply_to, err->name, err->message);
+    spdlog::warn("{} did not store event {}: {} {} (will retry)", source, reply_to, err->name, err->message);
     pipeline_.refused(reply_to, clock_.monotonic_ms());
     return;
   }
-  if (command == v1::DispatchOrder::kCommand && err->code == static_cast<std::uint32_t>(ErrorCode::kUnroutable)) {
-    emit(core_.on_unreachable(reply_to));
-    return;
+  Decision decision = core_.on_error(envelope.peer, envelope.message_id, *err);
+  if (!envelope.peer.empty()) {
+    if (decision.events.empty()) {
+      spdlog::warn("{} refused {} {}: {} {}", source, command, reply_to, err->name, err->message);
+    } else {
+      spdlog::warn("{} sent an ERROR {} about {} {} that it cannot raise; refused (security event)", source,
+                   err->name, command, reply_to);
+    }
+  } else if (decision.empty()) {
+    spdlog::warn("{} refused {} {}: {} {}", source, command, reply_to, err->name, err->message);
   }
-  spdlog::warn("{} refused {} {}: {} {}", envelope.peer.empty() ? "broker" : envelope.peer, command, reply_to,
-               err->name, err->message);
+  emit(std::move(decision));
 }
 
 void RouterServer::answer_stats(const Envelope& envelope) {

@@ -164,6 +164,43 @@ TEST_CASE("110: a non-police matter is transferred to 96345", "[integration][gw_
   CHECK(unknown->status == 404);
 }
 
+TEST_CASE("110: a refusal forged by another peer does not make the gateway give up a report",
+          "[integration][gw_110][security]") {
+  LiandongSystem sys(false);  // no router yet: the report waits in the outbox
+  std::string endpoint;
+  auto gw = sys.start_gateway(LIANDONG_GW_110_BIN, "110", "127.0.0.1:0", endpoint);
+  auto http = http_client(endpoint);
+  const json body = {{"category", "consult.policy"}, {"address", "暨阳街道 1 号"}, {"text", "forged refusal test"}};
+  auto r = http->Post("/incidents", body.dump(), "application/json");
+  REQUIRE(r);
+  REQUIRE(r->status == 201);
+  const json posted = json::parse(r->body);
+  const std::string ref = posted["incident_ref"];
+  const std::string report_id = posted["report_id"];
+
+  // A unit claims to refuse the report for good (FORBIDDEN is final for an outbox item).
+  zmq::context_t ctx;
+  SystemClock clock;
+  auto forger = connect_client(ctx, clock, sys.broker.endpoint, "unit:police.ps01");
+  forger->send_message("gateway.110", v1::make_error(ErrorCode::kForbidden, "refused for good", report_id,
+                                                     std::string(v1::IncidentReport::kCommand)));
+  // Its answer to a STATS sent after the ERROR shows the gateway has handled the ERROR.
+  forger->send_message("gateway.110", v1::Stats{});
+  auto stats_env = receive_until(*forger, 5000, [](const Envelope& e) { return e.command == v1::StatsReply::kCommand; });
+  REQUIRE(stats_env.has_value());
+  CHECK(json_of(http->Get(("/incidents/" + ref).c_str()))["state"] != "refused");
+
+  sys.router.emplace(sys.start_router());
+  std::vector<Envelope> inbox;
+  json last;
+  CHECK(pump_until({}, inbox, 30000, [&] {
+    last = json_of(http->Get(("/incidents/" + ref).c_str()));
+    return last.is_object() && !last["incident_id"].is_null();
+  }));
+  INFO(last.dump());
+  CHECK_FALSE(last.contains("refused"));
+}
+
 TEST_CASE("110: 100 incidents wait in the outbox for the router, across a gateway killed with -9",
           "[integration][gw_110][outbox]") {
   LiandongSystem sys(false);

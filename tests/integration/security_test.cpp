@@ -96,6 +96,11 @@ struct SecureSystem {
 
   // Waits (bounded) for a security event of `type` about `peer` in the audit log.
   std::optional<v1::SecurityEvent> security_event(const std::string& type, const std::string& peer) {
+    return security_event_where(type, [&](const v1::SecurityEvent& e) { return e.peer == peer; });
+  }
+  // Waits (bounded) for a security event of `type` that `match` accepts.
+  template <class Match>
+  std::optional<v1::SecurityEvent> security_event_where(const std::string& type, Match&& match) {
     for (int attempt = 0; attempt < 100; ++attempt) {
       audit::SqliteStoreOptions options;
       options.path = dir.file("audit.db");
@@ -105,7 +110,7 @@ struct SecureSystem {
           for (const auto& e : *events) {
             if (e.type != type) continue;
             auto body = decode_body<v1::SecurityEvent>(e.body);
-            if (body.ok() && body->peer == peer) return *body;
+            if (body.ok() && match(*body)) return *body;
           }
         }
       }
@@ -215,6 +220,43 @@ TEST_CASE("the broker refuses unknown keys, plain peers, and names or roles a ke
   sys.stop();
 }
 
+TEST_CASE("a plain client and a client holding another broker key are counted in keys_refused and recorded",
+          "[integration][security]") {
+  SecureSystem sys;
+  zmq::context_t ctx;
+  SystemClock clock;
+  auto plain = sys.client(ctx, clock, "gateway.110", "gateway", std::nullopt);
+  CHECK(plain->connect().code() == ErrorCode::kForbidden);
+  auto keys = sys.key("gateway.110", "gateway", "gateway.110");
+  auto impostor_broker = generate_key("broker", "broker", "broker");
+  REQUIRE(impostor_broker.ok());
+  keys.broker_public_key = impostor_broker->public_key;  // e.g. broker.pub of another deployment
+  auto misled = sys.client(ctx, clock, "gateway.110", "gateway", keys);
+  CHECK(misled->connect().code() == ErrorCode::kForbidden);
+
+  auto plain_event = sys.security_event_where(std::string(v1::security_event::kKeyRefused), [](const v1::SecurityEvent& e) {
+    return e.reason.find("plain connection") != std::string::npos;
+  });
+  REQUIRE(plain_event.has_value());
+  // libzmq names the broker's own endpoint for these failures, not the client's address.
+  CHECK(plain_event->peer == sys.endpoint);
+  auto key_event = sys.security_event_where(std::string(v1::security_event::kKeyRefused), [](const v1::SecurityEvent& e) {
+    return e.reason.find("another broker public key") != std::string::npos;
+  });
+  CHECK(key_event.has_value());
+
+  auto operator_client = sys.client(ctx, clock, "cli-stats", "cli", sys.key("operator", "cli", "cli-*"));
+  REQUIRE(operator_client->connect().ok());
+  operator_client->send_message("", v1::Stats{});
+  auto env = receive_until(*operator_client, 3000, [](const Envelope& e) { return e.command == v1::StatsReply::kCommand; });
+  REQUIRE(env.has_value());
+  auto stats = decode_body<v1::StatsReply>(env->body);
+  REQUIRE(stats.ok());
+  // Each failed connect() may have knocked more than once (the DEALER retries): at least one each.
+  CHECK(stats->counters["keys_refused"] >= 2);
+  sys.stop();
+}
+
 TEST_CASE("a revoked key loses its session at once and is refused when it connects again", "[integration][security]") {
   SecureSystem sys;
   zmq::context_t ctx;
@@ -301,6 +343,55 @@ TEST_CASE("roles limit what a peer may send: a relay's dispatch order and a unit
     CHECK(receipt.has_value());
     (void)own;
   }
+  sys.stop();
+}
+
+TEST_CASE("a unit forging the broker's UNROUTABLE for another unit's order does not take the order away",
+          "[integration][security]") {
+  SecureSystem sys;
+  zmq::context_t ctx;
+  SystemClock clock;
+  auto gateway = sys.client(ctx, clock, "gateway.96345", "gateway", sys.key("gateway.96345", "gateway", "gateway.96345"));
+  REQUIRE(gateway->connect().ok());
+  const auto unit_keys = sys.key("units", "unit", "unit:*");
+  auto approval = sys.client(ctx, clock, "unit:dept.approval", "unit", unit_keys);
+  REQUIRE(approval->connect().ok());
+  auto forger = sys.client(ctx, clock, "unit:police.ps01", "unit", unit_keys);
+  REQUIRE(forger->connect().ok());
+
+  auto consultation = report("sec-forge-1", "consult.policy", 4);
+  consultation.source = "96345";
+  gateway->send_message("router", consultation);
+  auto order_env = receive_until(*approval, 10000, [](const Envelope& e) { return e.command == v1::DispatchOrder::kCommand; });
+  REQUIRE(order_env.has_value());
+  const auto order = *decode_body<v1::DispatchOrder>(order_env->body);
+
+  // What the broker says when a unit is not connected, sent by a peer instead.
+  forger->send_message("router", v1::make_error(ErrorCode::kUnroutable, "peer 'unit:dept.approval' is no longer connected",
+                                                order.order_id, std::string(v1::DispatchOrder::kCommand)));
+  auto event = sys.security_event(std::string(v1::security_event::kRefused), "unit:police.ps01");
+  REQUIRE(event.has_value());
+  CHECK(event->command == "ERROR");
+  CHECK_THAT(event->reason, Catch::Contains("only the broker raises UNROUTABLE"));
+
+  // The order is still its (connected) unit's: accepting it is recorded, not refused as escalated.
+  v1::OrderAck ack;
+  ack.order_id = order.order_id;
+  ack.unit = order.unit;
+  ack.accepted = true;
+  const auto id = approval->send_message("router", ack);
+  auto answer = receive_until(*approval, 5000, [&](const Envelope& e) {
+    if (e.command == v1::Receipt::kCommand) return true;
+    if (e.command != v1::Error::kCommand) return false;
+    auto err = decode_body<v1::Error>(e.body);
+    return err.ok() && err->reply_to == id;
+  });
+  REQUIRE(answer.has_value());
+  INFO(answer->command << " " << (answer->command == v1::Error::kCommand ? decode_body<v1::Error>(answer->body)->message : ""));
+  REQUIRE(answer->command == v1::Receipt::kCommand);
+  const auto receipt = *decode_body<v1::Receipt>(answer->body);
+  CHECK(receipt.key == order.order_id);
+  CHECK_FALSE(receipt.duplicate);
   sys.stop();
 }
 

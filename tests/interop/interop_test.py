@@ -24,6 +24,7 @@ import unittest
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import msgpack  # noqa: E402
 import zmq  # noqa: E402
 
 from ldp_client import (  # noqa: E402
@@ -340,6 +341,19 @@ class InteropTest(unittest.TestCase):
         mid = c.send("INCIDENT_REPORT", ECHO_NAME, raw)
         reply, _ = c.recv_until(lambda m: m.source == ECHO_NAME, REPLY_TIMEOUT_S)
         err = self.assert_error(reply, "INVALID_BODY", source=ECHO_NAME)
+        if err.get("reply_to") is not None:
+            self.assertEqual(err["reply_to"], mid, err)
+
+    def test_c4_integer_map_key_is_wrong_type(self):
+        # Spec §5: map keys must be strings, also keys of fields the receiver does not know.
+        c = self.client("intkey")
+        body = self.report()
+        body[7] = "extra"
+        raw = msgpack.packb(body, use_bin_type=True)  # encode_body() refuses such a key itself
+        mid = c.send("INCIDENT_REPORT", ECHO_NAME, raw)
+        reply, _ = c.recv_until(lambda m: m.source == ECHO_NAME, REPLY_TIMEOUT_S)
+        err = self.assert_error(reply, "WRONG_TYPE", source=ECHO_NAME)
+        self.assertIn("map keys must be strings", err["message"], err)
         if err.get("reply_to") is not None:
             self.assertEqual(err["reply_to"], mid, err)
 

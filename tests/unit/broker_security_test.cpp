@@ -5,6 +5,7 @@
 // its label; the fixture turns that into the public key the connection would have authenticated
 // with (libzmq attaches the ZAP user id, the public key, to each of its messages).
 #include <catch2/catch.hpp>
+#include <zmq.h>
 
 #include <map>
 #include <set>
@@ -421,6 +422,31 @@ TEST_CASE("authenticate: the label of a valid enrolled key, nothing for any othe
     REQUIRE(by_peer.count("tcp://10.0.0.1:4001") == 1);
     CHECK(by_peer["tcp://10.0.0.1:4001"].key == std::optional<std::string>("units"));
     CHECK_THAT(by_peer["tcp://10.0.0.1:4001"].reason, Catch::Contains("revoked at 2026-02-01T00:00:00Z"));
+  }
+}
+
+TEST_CASE("handshakes that fail before a key is checked are counted in keys_refused and recorded",
+          "[security][broker]") {
+  SecureFixture f;
+  f.audit_events_on_tick();  // nothing yet; the audit peer is registered
+  f.broker.handshake_failed(ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH, "tcp://127.0.0.1:5570");
+  f.broker.handshake_failed(ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC, "tcp://127.0.0.1:5570");
+  CHECK(f.broker.counter("keys_refused") == 2);
+  auto events = f.audit_events_on_tick();
+  // The same kind from the same address folds: one event now, the repeat a second later.
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].first.type == "security.key_refused");
+  CHECK(events[0].second.peer == "tcp://127.0.0.1:5570");
+  CHECK_THAT(events[0].second.reason, Catch::Contains("plain connection"));
+  f.clock.advance(1000);
+  events = f.audit_events_on_tick();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].second.repeated == 1);
+
+  SECTION("plain mode has nothing to refuse") {
+    Fixture plain;
+    plain.broker.handshake_failed(ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH, "tcp://127.0.0.1:5570");
+    CHECK(plain.broker.counter("keys_refused") == 0);
   }
 }
 

@@ -177,6 +177,68 @@ TEST_CASE("unknown fields are ignored and nil reads as absent", "[unit][codec]")
   CHECK_FALSE(reg->heartbeat_ms.has_value());
 }
 
+TEST_CASE("map keys must be strings of UTF-8, also the keys of unknown fields", "[unit][codec]") {
+  // A valid REGISTER body plus one extra entry whose key is the problem.
+  const auto with_extra_key = [](auto&& pack_key) {
+    return hand_made(3, [&](auto& pk) {
+      pk.pack(std::string("name"));
+      pk.pack(std::string("router"));
+      pk.pack(std::string("role"));
+      pk.pack(std::string("router"));
+      pack_key(pk);
+      pk.pack(1);
+    });
+  };
+  SECTION("an integer key in the body") {
+    auto r = decode_body<v1::Register>(with_extra_key([](auto& pk) { pk.pack(7); }));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == ErrorCode::kWrongType);
+    CHECK_THAT(r.status().message(), Catch::Contains("the body has a key of type integer: map keys must be strings"));
+  }
+  SECTION("a binary key in the body") {
+    auto r = decode_body<v1::Register>(with_extra_key([](auto& pk) {
+      pk.pack_bin(4);
+      pk.pack_bin_body("name", 4);
+    }));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == ErrorCode::kWrongType);
+    CHECK_THAT(r.status().message(), Catch::Contains("key of type binary"));
+  }
+  SECTION("a key that is not UTF-8") {
+    auto r = decode_body<v1::Register>(with_extra_key([](auto& pk) {
+      pk.pack_str(2);
+      pk.pack_str_body("\xff\xfe", 2);
+    }));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == ErrorCode::kInvalidValue);
+    CHECK_THAT(r.status().message(), Catch::Contains("a key of the body is not valid UTF-8"));
+  }
+  SECTION("an integer key inside a nested map names the map") {
+    auto body = hand_made(5, [](auto& pk) {
+      pk.pack(std::string("report_id"));
+      pk.pack(std::string("r1"));
+      pk.pack(std::string("source"));
+      pk.pack(std::string("110"));
+      pk.pack(std::string("category"));
+      pk.pack(std::string("fire.building"));
+      pk.pack(std::string("reported_at_ms"));
+      pk.pack(1);
+      pk.pack(std::string("location"));
+      pk.pack_map(3);
+      pk.pack(std::string("lat"));
+      pk.pack(29.7);
+      pk.pack(std::string("lon"));
+      pk.pack(120.2);
+      pk.pack(1);
+      pk.pack(std::string("x"));
+    });
+    auto r = decode_body<v1::IncidentReport>(body);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == ErrorCode::kWrongType);
+    CHECK_THAT(r.status().message(), Catch::Contains("map 'location' has a key of type integer"));
+  }
+}
+
 TEST_CASE("every decode failure names its problem", "[unit][codec]") {
   auto fails_with = [](std::string_view body, ErrorCode code, const std::string& fragment) {
     auto r = decode_body<v1::IncidentReport>(body);

@@ -301,6 +301,69 @@ TEST_CASE("unknown ids and wrong units are refused with a clear error", "[unit][
   CHECK(error_in(f.core.on_unlink("u", "x", v1::IncidentUnlink{"q", "nope"})).name == "UNKNOWN_ID");
 }
 
+TEST_CASE("ORDER_ACK's unit is the bare unit id; the peer-name form names the same unit", "[unit][router][security]") {
+  Fixture f;
+  auto d = f.core.on_report("gw", "m", report("r1", "crime.theft"));
+  const auto order = orders_in(d)[0];
+  REQUIRE(order.unit == "police.ps01");
+
+  SECTION("the owning unit writing its peer name is accepted, with no security event") {
+    auto ok = f.core.on_order_ack("unit:police.ps01", "a1", v1::OrderAck{order.order_id, "unit:police.ps01", true, std::nullopt});
+    CHECK(types_of(ok) == std::vector<std::string>{"order.accepted"});
+    CHECK(f.core.counters()["security_refusals"] == 0);
+  }
+  SECTION("a gateway answering for the unit may use either form too") {
+    auto ok = f.core.on_order_ack("gw-96345", "a1", v1::OrderAck{order.order_id, "unit:police.ps01", true, std::nullopt});
+    CHECK(types_of(ok) == std::vector<std::string>{"order.accepted"});
+  }
+  SECTION("the owning unit naming another unit is a client error, not an intrusion") {
+    auto err = error_in(f.core.on_order_ack("unit:police.ps01", "a1",
+                                            v1::OrderAck{order.order_id, "police.ps02", true, std::nullopt}));
+    CHECK(err.name == "INVALID_VALUE");
+    CHECK_THAT(err.message, Catch::Contains("field 'unit'"));
+    CHECK(f.core.counters()["security_refusals"] == 0);
+  }
+  SECTION("another unit is refused and recorded, whichever form it writes") {
+    auto refused = f.core.on_order_ack("unit:police.ps02", "a1",
+                                       v1::OrderAck{order.order_id, "unit:police.ps01", true, std::nullopt});
+    CHECK(types_of(refused) == std::vector<std::string>{"security.refused"});
+    REQUIRE(refused.now.size() == 1);
+    CHECK(decode_body<v1::Error>(refused.now[0].body)->name == "FORBIDDEN");
+  }
+}
+
+TEST_CASE("a unit's STATUS_UPDATE without order_id or unit is about its own open order", "[unit][router][security]") {
+  Fixture f;
+  auto d = f.core.on_report("gw", "m", report("r1", "crime.theft"));
+  const auto order = orders_in(d)[0];
+  const auto incident = ack_in(d).incident_id;
+  f.core.on_order_ack("unit:police.ps01", "a", v1::OrderAck{order.order_id, "police.ps01", true, std::nullopt});
+  v1::StatusUpdate u;
+  u.update_id = "s1";
+  u.incident_id = incident;
+  u.state = "en_route";
+  u.at_ms = 1;
+  SECTION("neither field: the sender's own order") {
+    auto moved = f.core.on_status("unit:police.ps01", "m", u);
+    CHECK(types_of(moved) == std::vector<std::string>{"order.status"});
+    CHECK(f.core.order(order.order_id)->state == "en_route");
+    CHECK(f.core.counters()["security_refusals"] == 0);
+  }
+  SECTION("unit written as the peer name") {
+    u.unit = "unit:police.ps01";
+    CHECK(types_of(f.core.on_status("unit:police.ps01", "m", u)) == std::vector<std::string>{"order.status"});
+  }
+  SECTION("another unit with no order on the incident is answered UNKNOWN_ID, not a security event") {
+    auto err = error_in(f.core.on_status("unit:police.ps02", "m", u));
+    CHECK(err.name == "UNKNOWN_ID");
+    CHECK_THAT(err.message, Catch::Contains("police.ps02 has no open order"));
+  }
+  SECTION("another unit naming this unit is still refused and recorded") {
+    u.unit = "police.ps01";
+    CHECK(types_of(f.core.on_status("unit:police.ps02", "m", u)) == std::vector<std::string>{"security.refused"});
+  }
+}
+
 TEST_CASE("status changes follow the platform's workflow; others are refused naming the allowed ones",
           "[unit][router]") {
   Fixture f;
@@ -414,6 +477,60 @@ TEST_CASE("a unit that is not connected is escalated at once", "[unit][router]")
   CHECK(units_of(esc) == std::vector<std::string>{"police.ps02"});
   CHECK_THAT(*orders_in(esc)[0].reason, Catch::Contains("not connected"));
   CHECK(f.core.on_unreachable(orders_in(d)[0].order_id).empty());  // already escalated
+}
+
+TEST_CASE("an ERROR is a delivery failure only from the broker; a peer's forged one is recorded, not obeyed",
+          "[unit][router][security]") {
+  Fixture f;
+  auto d = f.core.on_report("gw", "m", report("r1", "crime.theft"));
+  const auto order = orders_in(d)[0];
+  REQUIRE(order.unit == "police.ps01");
+  const auto unroutable = v1::make_error(ErrorCode::kUnroutable, "no peer named 'unit:police.ps01' is registered",
+                                         order.order_id, "DISPATCH_ORDER");
+  const auto still_with_its_unit = [&] {
+    const Order* o = f.core.order(order.order_id);
+    REQUIRE(o != nullptr);
+    CHECK(o->awaiting_ack);
+    CHECK(o->unit == "police.ps01");
+  };
+  const auto forged = [&](const Decision& decision, const std::string& peer) {
+    CHECK(orders_in(decision).empty());
+    CHECK(decision.now.empty());  // an ERROR is never answered
+    REQUIRE(types_of(decision) == std::vector<std::string>{"security.refused"});
+    CHECK(decision.events[0].incident_id == order.incident_id);
+    auto ev = decode_body<v1::SecurityEvent>(decision.events[0].body.bytes);
+    REQUIRE(ev.ok());
+    CHECK(ev->peer == peer);
+    CHECK(ev->command == "ERROR");
+    return ev->reason;
+  };
+
+  SECTION("another unit claiming the order could not be delivered") {
+    const auto why = forged(f.core.on_error("unit:police.ps02", "e1", unroutable), "unit:police.ps02");
+    CHECK_THAT(why, Catch::Contains("only the broker raises UNROUTABLE"));
+    still_with_its_unit();
+    CHECK(f.core.counters()["unreachable"] == 0);
+  }
+  SECTION("another peer refusing an order that was not sent to it") {
+    const auto refusal = v1::make_error(ErrorCode::kInvalidBody, "cannot read it", order.order_id, "DISPATCH_ORDER");
+    const auto why = forged(f.core.on_error("relay.7", "e2", refusal), "relay.7");
+    CHECK_THAT(why, Catch::Contains("only the unit an order was sent to may refuse it"));
+    still_with_its_unit();
+  }
+  SECTION("the order's own unit cannot claim a broker's code either") {
+    forged(f.core.on_error("unit:police.ps01", "e3", unroutable), "unit:police.ps01");
+    still_with_its_unit();
+  }
+  SECTION("the order's own unit refusing a body it cannot read changes nothing: the deadline decides") {
+    const auto refusal = v1::make_error(ErrorCode::kInvalidBody, "cannot read it", order.order_id, "DISPATCH_ORDER");
+    CHECK(f.core.on_error("unit:police.ps01", "e4", refusal).empty());
+    still_with_its_unit();
+  }
+  SECTION("the broker's UNROUTABLE escalates at once") {
+    auto esc = f.core.on_error("", "e5", unroutable);
+    CHECK(units_of(esc) == std::vector<std::string>{"police.ps02"});
+    CHECK_THAT(*orders_in(esc)[0].reason, Catch::Contains("not connected"));
+  }
 }
 
 TEST_CASE("replaying the log rebuilds the same state, re-sends only unaccepted orders, re-arms deadlines",
