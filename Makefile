@@ -3,6 +3,7 @@
 #   make test   install, build with warnings as errors, run every test (also under ASan/UBSan),
 #               then the fuzz targets briefly
 #   make fuzz   build the libFuzzer targets with clang and run each briefly (docs/security.md)
+#   make install  build, then install to PREFIX (default /usr/local): PREFIX/bin and PREFIX/share/liandong
 
 JOBS        ?= 2
 BUILD_DIR   ?= build
@@ -13,8 +14,9 @@ FUZZ_SECONDS ?= 20
 CONFIG      ?= config/liandong.toml
 DATA_DIR    ?= liandong-data
 CMAKE_FLAGS ?=
+PREFIX      ?= /usr/local
 
-.PHONY: deps build test test-fast test-asan fuzz demo up bench bench-quick clean
+.PHONY: deps build test test-fast test-asan fuzz demo up install bench bench-quick clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -57,6 +59,12 @@ demo: build
 
 up: build
 	./$(BUILD_DIR)/tools/liandong up --config $(CONFIG) --data-dir $(DATA_DIR)
+
+# The programs to PREFIX/bin, the default configuration and the Zhuji deployment to
+# PREFIX/share/liandong, where an installed `liandong up` finds them from any directory.
+# DESTDIR=... stages the files elsewhere (packaging), as with any CMake install.
+install: build
+	cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 
 # The benchmark (bench/README.md): the audit log's durable rate and latency beside this machine's
 # raw SQLite ceiling, the router's decisions/s and intake -> order latency, and issue #6's ceilings,

@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   app.add_option("--max-frame-bytes", max_frame_bytes, "largest frame accepted (default 1 MiB)");
   app.add_option("--ready-file", ready_file, "write the bound endpoint here once listening");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
-  app.add_option("--log-file", log_file, "also append the log to this file");
+  app.add_option("--log-file", log_file, "append the log to this file instead of stderr (stderr keeps what comes before the log opens)");
   app.add_option("--keys", keys_dir,
                  "CurveZMQ key directory: broker.key (this broker's pair) and enrolled.toml (the allowlist of\n"
                  "peers' public keys); see `liandong keys` and docs/security.md");

@@ -16,8 +16,11 @@ Status init_logging(std::string_view service, std::string_view level, const std:
   }
   try {
     std::vector<spdlog::sink_ptr> sinks;
-    sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
-    if (!file.empty()) sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(file));
+    if (file.empty()) {
+      sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    } else {
+      sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(file));
+    }
     auto logger = std::make_shared<spdlog::logger>(std::string(service), sinks.begin(), sinks.end());
     logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %n %^%-5l%$ %v");
     logger->set_level(lvl);

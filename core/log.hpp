@@ -11,8 +11,12 @@
 
 namespace liandong {
 
-// Sets the default logger: "2026-11-25 07:30:01.123 broker  INFO  message" on stderr, and also
-// to `file` when not empty. `level` is one of trace, debug, info, warn, error, off.
+// Sets the default logger: "2026-11-25 07:30:01.123 broker  INFO  message" on stderr, or, when
+// `file` is not empty, appended to that file instead. `level` is one of trace, debug, info, warn,
+// error, off. Why not both: a supervisor keeps a service's stderr (`liandong up`:
+// logs/<service>.out, which must show what it printed before its log opened, and crashes), and a
+// second copy of the whole log there hides exactly those lines. (`up` itself, whose stderr is the
+// operator's terminal, adds a stderr sink to the default logger.)
 Status init_logging(std::string_view service, std::string_view level, const std::string& file = "");
 
 // "13812345678" -> "138****5678"; short numbers keep only their last two digits ("****34").

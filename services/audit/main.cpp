@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "core/bus_client.hpp"
+#include "core/bus_join.hpp"
 #include "core/log.hpp"
 #include "core/service_main.hpp"
 #include "core/sockets.hpp"
@@ -29,7 +30,7 @@ int main(int argc, char** argv) {
   app.add_option("--sync", sync, "full (default: an acknowledged event survives power loss) or normal "
                                  "(faster; the last transactions may be lost on power loss, never on a crash)");
   app.add_option("--ready-file", ready_file, "write the peer name here once registered with the broker");
-  app.add_option("--log-file", log_file, "also append the log to this file");
+  app.add_option("--log-file", log_file, "append the log to this file instead of stderr (stderr keeps what comes before the log opens)");
   app.add_option("--keys", keys_dir, kKeysOptionHelp);
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
   app.add_flag("--check-config", check_only, "validate the configuration, print it and exit");
@@ -92,10 +93,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   BusClient client(context, bus, clock);
-  if (auto s = client.connect(); !s.ok()) {
-    spdlog::error("{}", s.message());
-    return 1;
-  }
+  if (auto code = join_bus_at_start(client)) return *code;
   spdlog::info("registered as '{}' with the broker at {}", config.name, config.broker);
   if (!ready_file.empty()) {
     if (auto s = write_file_atomically(ready_file, config.name + "\n"); !s.ok()) {

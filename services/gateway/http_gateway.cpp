@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "core/bus_client.hpp"
+#include "core/bus_join.hpp"
 #include "core/log.hpp"
 #include "core/service_main.hpp"
 #include "core/sockets.hpp"
@@ -22,7 +23,7 @@ void add_gateway_flags(CLI::App& app, GatewayFlags& f) {
   app.add_option("--name", f.name, "peer name on the bus (default gateway.<platform>)");
   app.add_option("--ready-file", f.ready_file,
                  "once connected to the bus and listening, write the HTTP endpoint bound (http://HOST:PORT) here");
-  app.add_option("--log-file", f.log_file, "also append the log to this file");
+  app.add_option("--log-file", f.log_file, "append the log to this file instead of stderr (stderr keeps what comes before the log opens)");
   app.add_option("--keys", f.keys_dir, kKeysOptionHelp);
   app.add_option("--log-level", f.log_level, "trace, debug, info, warn, error or off");
   app.add_flag("--check-config", f.check_only, "load the configuration, print it and exit");
@@ -178,10 +179,7 @@ int run_http_gateway(const std::string& program, const GatewayConfig& config, co
     return 2;
   }
   BusClient client(context, bus, clock);
-  if (auto s = client.connect(); !s.ok()) {
-    spdlog::error("{}", s.message());
-    return 1;
-  }
+  if (auto code = join_bus_at_start(client)) return *code;
   GatewayLinkOptions link_options;
   link_options.router = config.router;
   link_options.audit = config.audit;

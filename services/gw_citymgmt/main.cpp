@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/bus_client.hpp"
+#include "core/bus_join.hpp"
 #include "core/log.hpp"
 #include "core/service_main.hpp"
 #include "core/sockets.hpp"
@@ -81,7 +82,7 @@ int main(int argc, char** argv) {
   app.add_option("--listen", listen, "HTTP host:port for the Open311 clients (default 127.0.0.1:8311; port 0 picks a free one)");
   app.add_option("--name", name, "peer name on the bus (default gateway.citymgmt)");
   app.add_option("--ready-file", ready_file, "once on the bus and listening, write \"http://HOST:PORT\" here; removed on exit");
-  app.add_option("--log-file", log_file, "also append the log to this file");
+  app.add_option("--log-file", log_file, "append the log to this file instead of stderr (stderr keeps what comes before the log opens)");
   app.add_option("--keys", keys_dir, kKeysOptionHelp);
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
   app.add_flag("--check-config", check_only, "load the configuration, the service list and the inspectors, print a summary and exit");
@@ -167,12 +168,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   BusClient bus(context, bus_options, clock);
-  for (int attempt = 1;; ++attempt) {
-    auto s = bus.connect();
-    if (s.ok()) break;
-    if (stop_requested()) return 0;
-    spdlog::warn("cannot reach the broker at {} yet (attempt {}): {}", config.broker, attempt, s.message());
-  }
+  if (auto code = join_bus_at_start(bus)) return *code;
 
   gateway::GatewayLinkOptions link_options;
   link_options.router = config.router;

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "core/bus_client.hpp"
+#include "core/bus_join.hpp"
 #include "core/log.hpp"
 #include "core/service_main.hpp"
 #include "core/sockets.hpp"
@@ -33,7 +34,7 @@ int main(int argc, char** argv) {
   app.add_option("--name", name, "peer name on the bus (default gateway.watch)");
   app.add_option("--deployment", deployment, "directory of the deployment data (default: config/zhuji beside the config file)");
   app.add_option("--ready-file", ready_file, "once connected and listening, write the relay endpoint bound here (first line)");
-  app.add_option("--log-file", log_file, "also append the log to this file");
+  app.add_option("--log-file", log_file, "append the log to this file instead of stderr (stderr keeps what comes before the log opens)");
   app.add_option("--keys", keys_dir, kKeysOptionHelp);
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
   app.add_flag("--check-config", check_only, "load the configuration and the registry, print a summary and exit");
@@ -126,10 +127,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   BusClient bus(context, bus_options, clock);
-  if (auto s = bus.connect(); !s.ok()) {
-    spdlog::error("{}", s.message());
-    return 1;
-  }
+  if (auto code = join_bus_at_start(bus)) return *code;
   gateway::GatewayLinkOptions link_options;
   link_options.router = config.router;
   link_options.audit = config.audit;

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "core/bus_client.hpp"
+#include "core/bus_join.hpp"
 #include "core/log.hpp"
 #include "core/service_main.hpp"
 #include "core/sockets.hpp"
@@ -27,7 +28,7 @@ int main(int argc, char** argv) {
   app.add_option("--deployment", deployment, "directory of the deployment data (default: config/zhuji beside the config file)");
   app.add_option("--name", name, "peer name on the bus (default router)");
   app.add_option("--ready-file", ready_file, "write the peer name here once the log is replayed and the router serves");
-  app.add_option("--log-file", log_file, "also append the log to this file");
+  app.add_option("--log-file", log_file, "append the log to this file instead of stderr (stderr keeps what comes before the log opens)");
   app.add_option("--keys", keys_dir, kKeysOptionHelp);
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
   app.add_flag("--check-config", check_only, "load the configuration and the deployment, print a summary and exit");
@@ -81,10 +82,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   BusClient client(context, bus, clock);
-  if (auto s = client.connect(); !s.ok()) {
-    spdlog::error("{}", s.message());
-    return 1;
-  }
+  if (auto code = join_bus_at_start(client)) return *code;
   router::RouterCore core(d, clock, config.name);
   router::RouterServerOptions options;
   options.audit = config.audit;

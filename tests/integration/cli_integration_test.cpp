@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <optional>
 
 #include <filesystem>
 #include <fstream>
@@ -53,7 +54,8 @@ std::vector<pid_t> children_of(pid_t parent, const std::string& comm = "") {
 
 }  // namespace
 
-TEST_CASE("liandong up runs the system, stats reads it, and a killed broker is restarted",
+TEST_CASE("liandong up runs the system, restarts a gateway killed while it starts, stats reads it, and a "
+          "killed broker is restarted",
           "[integration][cli]") {
   TempDir dir;
   const std::string data = dir.file("data");
@@ -63,11 +65,36 @@ TEST_CASE("liandong up runs the system, stats reads it, and a killed broker is r
   auto endpoint = wait_for_ready_file(data + "/endpoints/broker");
   INFO(read_file(dir.file("up.log")));
   REQUIRE(endpoint.has_value());
+
+  // The last gateway, killed while it starts (once it runs its own program, before its ready
+  // file): `up` starts it again instead of giving up on the whole system.
+  pid_t starting = -1;
+  const auto look_until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (starting < 0 && up.running() && std::chrono::steady_clock::now() < look_until) {
+    auto pids = children_of(up.pid(), "liandong-gw-wat");  // the kernel keeps 15 characters
+    if (!pids.empty()) {
+      starting = pids.front();
+      ::kill(starting, SIGSTOP);  // holds it where it is while the ready file is looked at
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+  INFO(read_file(dir.file("up.log")));
+  REQUIRE(starting > 0);
+  REQUIRE_FALSE(std::filesystem::exists(data + "/endpoints/gw-watch"));
+  ::kill(starting, SIGKILL);
+
   REQUIRE(wait_for_ready_file(data + "/endpoints/audit").has_value());
   REQUIRE(wait_for_ready_file(data + "/endpoints/router", std::chrono::seconds(30)).has_value());
   for (const char* gw : {"gw-96345", "gw-110", "gw-citymgmt", "gw-watch"}) {
     REQUIRE(wait_for_ready_file(data + "/endpoints/" + gw, std::chrono::seconds(30)).has_value());
   }
+  REQUIRE(up.running());
+  const auto watch_now = children_of(up.pid(), "liandong-gw-wat");
+  REQUIRE(watch_now.size() == 1);
+  CHECK(watch_now.front() != starting);
+  CHECK_THAT(read_file(dir.file("up.log")),
+             Catch::Contains("gw-watch (pid " + std::to_string(starting) + ") killed by signal 9 (SIGKILL) before it was ready"));
 
   auto [code, out] = run_cli(dir, {"stats", "--json", "--data-dir", data});
   INFO(out);
@@ -113,6 +140,46 @@ TEST_CASE("liandong up runs the system, stats reads it, and a killed broker is r
   CHECK(children_of(up.pid()).empty());
   CHECK_FALSE(std::filesystem::exists(data + "/endpoints/broker"));
   CHECK_THAT(read_file(dir.file("up.log")), Catch::Contains("restart"));
+}
+
+TEST_CASE("an installed liandong up runs from any directory on its installed configuration", "[integration][cli]") {
+  TempDir dir;
+  const std::string prefix = dir.file("prefix");
+  const std::string data = dir.file("data");
+  // What `make install` runs, into a fresh prefix (stripped: the test needs no debug info).
+  auto install = ChildProcess::start({LIANDONG_CMAKE_COMMAND, "--install", LIANDONG_BUILD_DIR, "--prefix", prefix, "--strip"},
+                                     dir.file("install.log"));
+  const auto installed = install.wait_exit(std::chrono::seconds(120));
+  INFO(read_file(dir.file("install.log")));
+  REQUIRE(installed == std::optional<int>(0));
+  for (const char* f : {"bin/liandong", "bin/liandong-broker", "bin/liandong-gw-watch", "share/liandong/liandong.toml",
+                        "share/liandong/zhuji/units.toml"}) {
+    INFO(f);
+    CHECK(std::filesystem::is_regular_file(prefix + "/" + f));
+  }
+
+  // From / (no config/ there): no --config, so it must find PREFIX/share/liandong/liandong.toml.
+  auto up = ChildProcess::start({"/bin/sh", "-c", "cd / && exec \"$0\" up --data-dir \"$1\" --free-ports",
+                                 prefix + "/bin/liandong", data},
+                                dir.file("up.log"));
+  bool all_ready = true;
+  for (const char* service : {"broker", "audit", "router", "gw-96345", "gw-110", "gw-citymgmt", "gw-watch"}) {
+    INFO(service);
+    const bool ready = wait_for_ready_file(data + "/endpoints/" + service, std::chrono::seconds(30)).has_value();
+    CHECK(ready);
+    all_ready = all_ready && ready;
+  }
+  const std::string said = read_file(dir.file("up.log"));
+  INFO(said);
+  REQUIRE(all_ready);
+  CHECK_THAT(said, Catch::Contains("config " + prefix + "/share/liandong/liandong.toml (the installed default)"));
+  for (const char* service : {"broker", "gw-110", "gw-watch"}) {
+    INFO(service);
+    // Its log is in logs/<service>.log; logs/<service>.out keeps only what came before (nothing here).
+    CHECK_THAT(read_file(data + "/logs/" + service + ".log"), Catch::Contains(" INFO "));
+    CHECK(read_file(data + "/logs/" + service + ".out").empty());
+  }
+  CHECK(up.stop(std::chrono::milliseconds(10000)));
 }
 
 TEST_CASE("CLI commands refuse clearly when they cannot work", "[integration][cli]") {

@@ -88,3 +88,31 @@ TEST_CASE("backoff settings can be changed", "[unit][cli]") {
   clock.advance(1000);
   CHECK(policy.exited() == 100);
 }
+
+TEST_CASE("the same failure in a row is counted, a different one or a ready start begins anew", "[unit][cli]") {
+  ManualClock clock;
+  RestartPolicy policy(clock);
+  CHECK(policy.same_failures_in_a_row() == 0);
+  policy.started();
+  policy.exited("killed by signal 9 (SIGKILL)");
+  policy.started();
+  policy.exited("killed by signal 9 (SIGKILL)");
+  CHECK(policy.same_failures_in_a_row() == 2);
+  CHECK(policy.last_failure() == "killed by signal 9 (SIGKILL)");
+
+  policy.started();
+  policy.exited("exited with status 1");
+  CHECK(policy.same_failures_in_a_row() == 1);
+  CHECK(policy.failures_in_a_row() == 3);  // the backoff still counts every quick failure
+
+  policy.started();
+  policy.became_ready();
+  policy.exited("exited with status 1");
+  CHECK(policy.same_failures_in_a_row() == 1);
+
+  policy.started();
+  clock.advance(60'000);  // a stable run forgets them too
+  policy.exited("exited with status 1");
+  CHECK(policy.same_failures_in_a_row() == 1);
+  CHECK(policy.failures_in_a_row() == 1);
+}

@@ -19,14 +19,21 @@ void RestartPolicy::started() {
   restart_at_.reset();
 }
 
-Millis RestartPolicy::exited() {
+Millis RestartPolicy::exited(const std::string& reason) {
   const Millis now = clock_.monotonic_ms();
-  if (now - started_at_ >= settings_.stable_after_ms) failures_ = 0;
+  if (now - started_at_ >= settings_.stable_after_ms) {
+    failures_ = 0;
+    same_failures_ = 0;
+  }
+  same_failures_ = same_failures_ > 0 && reason == last_reason_ ? same_failures_ + 1 : 1;
+  last_reason_ = reason;
   const Millis delay = backoff_delay(failures_, settings_);
   ++failures_;
   restart_at_ = now + delay;
   return delay;
 }
+
+void RestartPolicy::became_ready() { same_failures_ = 0; }
 
 bool RestartPolicy::restart_due() const {
   return restart_at_.has_value() && clock_.monotonic_ms() >= *restart_at_;

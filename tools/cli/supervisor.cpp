@@ -1,5 +1,7 @@
 #include "tools/cli/supervisor.hpp"
 
+#include <sys/wait.h>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -23,14 +25,20 @@ void remove_file(const fs::path& path) {
   fs::remove(path, ec);
 }
 
-// The last non-empty line of a small log, for error messages ("" when there is none).
-std::string last_line_of(const fs::path& path) {
+std::uintmax_t size_of(const fs::path& path) {
   std::error_code ec;
   const auto size = fs::file_size(path, ec);
-  if (ec) return {};
+  return ec ? 0 : size;
+}
+
+// The last non-empty line written to `path` after its first `from` bytes (at most the last
+// 4 KiB are read), for error messages; "" when there is none.
+std::string last_line_since(const fs::path& path, std::uintmax_t from) {
+  const std::uintmax_t size = size_of(path);
+  if (size <= from) return {};
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) return {};
-  const long tail = static_cast<long>(std::min<std::uintmax_t>(size, 4096));
+  const long tail = static_cast<long>(std::min<std::uintmax_t>(size - from, 4096));
   std::fseek(f, -tail, SEEK_END);
   std::string text(static_cast<std::size_t>(tail), '\0');
   text.resize(std::fread(text.data(), 1, text.size(), f));
@@ -68,12 +76,16 @@ Status Supervisor::launch(Child& child) {
   if (!spec.endpoint_flag.empty() && !child.endpoint.empty()) {
     argv = pin_endpoint_arg(std::move(argv), spec.endpoint_flag, child.endpoint);
   }
+  const std::uintmax_t output_size = size_of(spec.output_file);
+  const std::uintmax_t log_size = size_of(spec.log_file);
   auto pid = spawn_process(child.service.program, argv, spec.output_file);
   if (!pid.ok()) return pid.status();
   child.pid = *pid;
   child.ready = false;
   child.late_warned = false;
   child.started_at = clock_.monotonic_ms();
+  child.output_size_at_start = output_size;
+  child.log_size_at_start = log_size;
   if (child.first_started_at < 0) child.first_started_at = child.started_at;
   child.policy.started();
   return Status::Ok();
@@ -92,6 +104,7 @@ bool Supervisor::check_ready(Child& child) {
   if (!endpoint.ok()) return false;
   child.endpoint = *endpoint;
   child.ready = true;
+  child.policy.became_ready();
   print_listening(child);
   return true;
 }
@@ -104,37 +117,34 @@ Status Supervisor::start_all(const std::atomic<bool>& stop) {
       terminate_children();
       return s;
     }
-    Millis deadline = clock_.monotonic_ms() + settings_.ready_timeout_ms;
     while (!check_ready(child)) {
       // Services started before this one are supervised meanwhile: one that dies (a killed
       // broker) is restarted, as run() would.
-      bool earlier_ready = true;
       for (std::size_t j = 0; j < i; ++j) {
         tend(children_[j]);
-        earlier_ready = earlier_ready && children_[j].pid > 0 && check_ready(children_[j]);
+        check_ready(children_[j]);
       }
+      // A start that dies (killed, crashed, or out of patience with a broker that is down) is
+      // restarted with backoff like any other exit; only the same failure again and again means
+      // this service will not start (its port is taken, its config is wrong): then `up` stops.
       if (child.pid > 0) {
         if (auto status = reap_if_exited(child.pid)) {
-          if (!earlier_ready) {
-            // It most likely died of what it depends on being down: restart it like the others.
-            handle_exit(child, *status);
-            deadline = clock_.monotonic_ms() + settings_.ready_timeout_ms;
-            continue;
+          handle_exit(child, *status);
+          if (child.policy.same_failures_in_a_row() >= settings_.max_same_start_failures) {
+            const std::string why = last_words(child);
+            terminate_children();
+            return {ErrorCode::kUnavailable,
+                    spec.name + " " + child.last_exit + " before it was ready, " +
+                        std::to_string(child.policy.same_failures_in_a_row()) + " times in a row" +
+                        (why.empty() ? "" : ": " + why) + " (see " + spec.log_file.string() + " and " +
+                        spec.output_file.string() + ")"};
           }
-          child.pid = -1;
-          child.last_exit = describe_exit(*status);
-          const std::string why = last_line_of(spec.output_file);
-          terminate_children();
-          return {ErrorCode::kUnavailable, spec.name + " " + child.last_exit + " before it was ready" +
-                                               (why.empty() ? "" : ": " + why) + " (see " +
-                                               spec.output_file.string() + ")"};
         }
       } else {
         tend(child);  // waiting for its restart
-        deadline = clock_.monotonic_ms() + settings_.ready_timeout_ms;
       }
       if (stop.load()) return Status::Ok();  // run() returns at once; stop_all() reports
-      if (clock_.monotonic_ms() >= deadline) {
+      if (child.pid > 0 && clock_.monotonic_ms() - child.started_at >= settings_.ready_timeout_ms) {
         terminate_children();
         return {ErrorCode::kTimeout, spec.name + " did not write " + spec.ready_file.string() + " within " +
                                          std::to_string(settings_.ready_timeout_ms) + " ms (see " +
@@ -144,6 +154,13 @@ Status Supervisor::start_all(const std::atomic<bool>& stop) {
     }
   }
   return Status::Ok();
+}
+
+std::string Supervisor::last_words(const Child& child) const {
+  const ServiceSpec& spec = child.service.spec;
+  std::string line = last_line_since(spec.output_file, child.output_size_at_start);
+  if (line.empty()) line = last_line_since(spec.log_file, child.log_size_at_start);
+  return line;
 }
 
 void Supervisor::tend(Child& child) {
@@ -167,11 +184,16 @@ void Supervisor::handle_exit(Child& child, int wait_status) {
   child.last_exit = describe_exit(wait_status);
   const pid_t pid = child.pid;
   child.pid = -1;
-  child.ready = false;
   remove_file(spec.ready_file);  // nobody listens there any more
-  const Millis delay = child.policy.exited();
-  spdlog::warn("{} (pid {}) {} after {}; restarting in {}", spec.name, pid, child.last_exit,
-               format_duration(ran), format_duration(delay));
+  const bool was_ready = child.ready;
+  child.ready = false;
+  const Millis delay = child.policy.exited(child.last_exit);
+  // A start that gave up says why in its last line ("no answer from broker ..."); a killed one
+  // or a long run's last line says nothing about the exit.
+  const std::string why = !was_ready && WIFEXITED(wait_status) ? last_words(child) : "";
+  spdlog::warn("{} (pid {}) {} {}after {}{}; restarting in {}", spec.name, pid, child.last_exit,
+               was_ready ? "" : "before it was ready ", format_duration(ran), why.empty() ? "" : " (" + why + ")",
+               format_duration(delay));
 }
 
 void Supervisor::run(const std::atomic<bool>& stop) {

@@ -1,12 +1,14 @@
 // The process supervisor behind `liandong up` (DESIGN.md, "The CLI"): starts the services in
 // order, each once the previous one has written its ready file; restarts one that exits with
-// backoff (RestartPolicy); on stop, SIGTERM to all, a grace period, then SIGKILL.
+// backoff (RestartPolicy), also while it is being started; on stop, SIGTERM to all, a grace
+// period, then SIGKILL.
 // One thread; it polls with waitpid(WNOHANG) and naps of at most `poll_ms`.
 #pragma once
 
 #include <sys/types.h>
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <ostream>
 #include <string>
@@ -21,7 +23,10 @@
 namespace liandong::cli {
 
 struct SupervisorSettings {
-  Millis ready_timeout_ms = 10'000;  // a first start not ready by then fails `up`
+  Millis ready_timeout_ms = 10'000;  // a start not ready by then fails `up`
+  // A service being started that fails this many times in a row the same way (the same exit
+  // status or signal) fails `up`; fewer, or different failures, are restarted with backoff.
+  int max_same_start_failures = 5;
   Millis stop_grace_ms = 5'000;      // SIGTERM, then SIGKILL after this
   Millis poll_ms = 100;
   BackoffSettings backoff;
@@ -43,9 +48,12 @@ class Supervisor {
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
 
-  // Starts every service in order and waits for each one's ready file. Fails, after stopping
-  // what it started, when a service cannot be started, exits, or is not ready in time. Returns
-  // early, and OK, when `stop` is set meanwhile (then run() returns at once).
+  // Starts every service in order and waits for each one's ready file. A service that exits
+  // before it is ready is restarted with backoff, as run() would. Fails, after stopping what it
+  // started, when a program cannot be started, when the service being started failed
+  // max_same_start_failures times in a row the same way, or when a start is not ready within
+  // ready_timeout_ms. Returns early, and OK, when `stop` is set meanwhile (then run() returns at
+  // once).
   Status start_all(const std::atomic<bool>& stop);
 
   // Watches the services until `stop` is set, restarting any that exits.
@@ -65,6 +73,8 @@ class Supervisor {
     bool ready = false;
     bool late_warned = false;
     Millis started_at = 0;
+    std::uintmax_t output_size_at_start = 0;  // where this run's lines begin in its files
+    std::uintmax_t log_size_at_start = 0;
     Millis first_started_at = -1;
     int restarts = 0;
     std::string endpoint;   // what its last run reported
@@ -78,6 +88,8 @@ class Supervisor {
   // Reads the ready file once the child is up; prints the listening line the first time.
   bool check_ready(Child& child);
   void handle_exit(Child& child, int wait_status);
+  // The last line the child's last run wrote: to its stdout/stderr, else to its log; "" if none.
+  std::string last_words(const Child& child) const;
   // One look at a started child: reap and schedule a restart if it exited, restart it when due.
   void tend(Child& child);
   void print_listening(const Child& child);

@@ -2,6 +2,7 @@
 // children, print where each listens, supervise them until SIGINT/SIGTERM.
 #include <unistd.h>
 
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -21,6 +22,7 @@
 #include "tools/cli/commands.hpp"
 #include "tools/cli/common_options.hpp"
 #include "tools/cli/data_dir.hpp"
+#include "tools/cli/default_config.hpp"
 #include "tools/cli/deployment_keys.hpp"
 #include "tools/cli/exit_codes.hpp"
 #include "tools/cli/service_spec.hpp"
@@ -32,8 +34,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kDefaultConfig = "config/liandong.toml";
-
 struct UpOptions {
   std::string config;
   std::string data_dir;
@@ -41,6 +41,7 @@ struct UpOptions {
   bool free_ports = false;
   bool insecure_plain = false;
   bool demo = false;
+  int max_same_start_failures = SupervisorSettings{}.max_same_start_failures;
   // demo only
   std::string scenario;
   double speed = 1.0;
@@ -103,10 +104,14 @@ int replay_demo(const UpOptions& options, const SystemOptions& system, const Dat
 int run_up(const UpOptions& options) {
   SystemOptions system;
   std::error_code ec;
+  std::string config_origin = "given by --config";
   if (!options.config.empty()) {
     system.config_file = fs::absolute(options.config, ec);
-  } else if (fs::is_regular_file(kDefaultConfig, ec)) {
-    system.config_file = fs::absolute(kDefaultConfig, ec);
+  } else {
+    auto found = find_default_config(fs::current_path(ec), running_executable_dir());
+    if (!found.ok()) return fail(kExitFailure, found.status().message());
+    system.config_file = found->file;
+    config_origin = found->origin;
   }
   system.broker_endpoint = options.endpoint;
   if (options.free_ports) {
@@ -119,6 +124,12 @@ int run_up(const UpOptions& options) {
   if (Status s = data_dir.lock_for_supervisor(); !s.ok()) return fail(kExitFailure, s.message());
   if (Status s = init_logging("up", "info", data_dir.log_file("up").string()); !s.ok()) {
     return fail(kExitFailure, s.message());
+  }
+  // The operator watching `up` sees its events (restarts, failures) as well as its log file.
+  {
+    auto echo = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    echo->set_pattern("%Y-%m-%d %H:%M:%S.%e %n %^%-5l%$ %v");
+    spdlog::default_logger()->sinks().push_back(std::move(echo));
   }
   system.insecure_plain = options.insecure_plain;
   system.keys_dir = data_dir.keys_dir();
@@ -142,10 +153,12 @@ int run_up(const UpOptions& options) {
   }
 
   install_stop_handlers();
-  std::cout << "data dir " << data_dir.root().string() << ", config "
-            << (system.config_file ? system.config_file->string() : "(none: built-in defaults)") << std::endl;
+  std::cout << "data dir " << data_dir.root().string() << ", config " << system.config_file->string() << " ("
+            << config_origin << ")" << std::endl;
   SystemClock clock;
-  Supervisor supervisor(std::move(services), clock, std::cout);
+  SupervisorSettings settings;
+  settings.max_same_start_failures = options.max_same_start_failures;
+  Supervisor supervisor(std::move(services), clock, std::cout, settings);
   if (Status s = supervisor.start_all(stop_flag()); !s.ok()) return fail(kExitFailure, s.message());
   int status = kExitOk;
   if (options.demo && !stop_requested()) {
@@ -174,8 +187,9 @@ CLI::App* add_up_like(CLI::App& app, const std::string& name, const std::string&
   options->demo = demo;
   CLI::App* cmd = app.add_subcommand(name, description);
   cmd->add_option("--config", options->config,
-                  "TOML configuration for every service (default: config/liandong.toml if it exists "
-                  "in the current directory, else built-in defaults)")
+                  "TOML configuration for every service (default: config/liandong.toml of the current "
+                  "directory if it has one, else the installed PREFIX/share/liandong/liandong.toml); "
+                  "its relative paths are read against its own directory")
       ->type_name("FILE")
       ->check(CLI::Validator(CLI::ExistingFile).description(""));
   add_data_dir_option(*cmd, options->data_dir);
@@ -189,6 +203,12 @@ CLI::App* add_up_like(CLI::App& app, const std::string& name, const std::string&
   cmd->add_flag("--free-ports", options->free_ports,
                 "let the broker and the four gateways listen on free loopback ports instead of the "
                 "configured ones (several systems on one machine, tests); DATA_DIR/endpoints says where");
+  cmd->add_option("--max-start-failures", options->max_same_start_failures,
+                  "give up (stop everything, exit 1) when a service being started fails this many times in a "
+                  "row the same way, e.g. its port is taken (default 5); fewer failures, or different ones, "
+                  "are restarted with backoff")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1000));
   if (demo) {
     cmd->add_option("--scenario", options->scenario,
                     "the scenario to replay (default: demo.toml in the deployment's directory, "
@@ -212,8 +232,9 @@ void add_up_command(CLI::App& app, CommandRun& selected) {
       app, "up",
       "Start the system and keep it running.\n"
       "Starts the Liandong processes (broker, audit, router and the four platform gateways) as children, prints where each "
-      "listens, and supervises them: a process that exits is restarted after 0.5 s, doubling up to "
-      "30 s while it keeps failing. Ctrl-C or SIGTERM stops every process (SIGKILL after 5 s) and "
+      "listens, and supervises them: a process that exits, also while it starts, is restarted after 0.5 s, "
+      "doubling up to 30 s while it keeps failing; only a start that fails the same way "
+      "--max-start-failures times in a row stops 'up'. Ctrl-C or SIGTERM stops every process (SIGKILL after 5 s) and "
       "exits 0. Logs go to DATA_DIR/logs, bound endpoints to DATA_DIR/endpoints.",
       false, selected);
   cmd->footer("Example: liandong up --data-dir /tmp/ld --endpoint tcp://127.0.0.1:0\n"
