@@ -67,7 +67,7 @@ bool parse_listen(std::string listen, std::string& host, int& port) {
 
 int main(int argc, char** argv) {
   CLI::App app{"liandong-gw-citymgmt: the digital city-management (数字城管) gateway. Serves Open311 GeoReport v2\n"
-               "(GET /services.json, POST and GET /requests.json, GET /requests/{id}.json) and the Liandong\n"
+               "(GET /services, POST and GET /requests, GET /requests/{id}, each as .json or .xml) and the Liandong\n"
                "extension POST /requests/{id}/verify for the grid inspector's check (核查). Each case is stored,\n"
                "sent to the router as an INCIDENT_REPORT through a durable outbox, and its workflow step is\n"
                "followed from the audit log. Keys of [gateway.citymgmt]: listen, name, database, retry_max_ms,\n"
@@ -224,7 +224,7 @@ int main(int argc, char** argv) {
     HttpReply reply = g.handle(request);
     res.status = reply.status;
     if (!reply.allow.empty()) res.set_header("Allow", reply.allow);
-    res.set_content(reply.body, "application/json; charset=utf-8");
+    res.set_content(reply.body, reply.content_type);
   };
   server.Get(".*", serve);
   server.Post(".*", serve);
@@ -232,16 +232,18 @@ int main(int argc, char** argv) {
   server.Patch(".*", serve);
   server.Delete(".*", serve);
   server.Options(".*", serve);
-  server.set_error_handler(httplib::Server::HandlerWithResponse([limit = extra.max_body_bytes](const httplib::Request&, httplib::Response& res) {
+  server.set_error_handler(httplib::Server::HandlerWithResponse([limit = extra.max_body_bytes](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
     std::string what = reason_of(res.status);
     if (res.status == 413) what += ": the limit is " + std::to_string(limit) + " bytes (max_body_bytes)";
-    res.set_content(error_json(res.status, what).dump(), "application/json; charset=utf-8");
+    const HttpReply reply = error_reply_for(req.path, res.status, what);  // .xml: the error in XML too
+    res.set_content(reply.body, reply.content_type);
     return httplib::Server::HandlerResponse::Handled;
   }));
-  server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+  server.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr) {
     res.status = 500;
-    res.set_content(error_json(500, "internal error").dump(), "application/json; charset=utf-8");
+    const HttpReply reply = error_reply_for(req.path, 500, "internal error");
+    res.set_content(reply.body, reply.content_type);
   });
   int bound = port;
   if (port == 0) {
