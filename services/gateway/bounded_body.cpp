@@ -6,10 +6,11 @@
 namespace liandong::gateway {
 namespace {
 
-void refuse(httplib::Response& res, const BodyLimit& limit, int status, std::string_view code,
-            const std::string& message) {
+void refuse(const httplib::Request& req, httplib::Response& res, const BodyLimit& limit, int status,
+            std::string_view code, const std::string& message) {
   res.status = status;
-  res.set_content(limit.error_text(status, code, message), "application/json; charset=utf-8");
+  ErrorBody error = limit.error_text(req.path, status, code, message);
+  res.set_content(error.text, error.content_type);
   close_after_reply(res);
 }
 
@@ -54,7 +55,7 @@ httplib::Server::HandlerWithContentReader read_bounded(BodyLimit limit, BodyHand
     std::string body;
     if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding")) {
       if (req.is_multipart_form_data()) {
-        return refuse(res, limit, 415, "UNSUPPORTED_MEDIA_TYPE",
+        return refuse(req, res, limit, 415, "UNSUPPORTED_MEDIA_TYPE",
                       "multipart/form-data bodies are not accepted; send the fields as JSON or a url-encoded form");
       }
       bool too_large = false;
@@ -67,15 +68,15 @@ httplib::Server::HandlerWithContentReader read_bounded(BodyLimit limit, BodyHand
         return true;
       });
       if (too_large) {
-        return refuse(res, limit, 413, "TOO_LARGE",
+        return refuse(req, res, limit, 413, "TOO_LARGE",
                       "request body too large: the limit is " + limit_text(limit) + "; reading stopped there");
       }
       if (!read && res.status == 415) {
-        return refuse(res, limit, 415, "UNSUPPORTED_MEDIA_TYPE",
+        return refuse(req, res, limit, 415, "UNSUPPORTED_MEDIA_TYPE",
                       "Content-Encoding '" + req.get_header_value("Content-Encoding") + "' is not accepted");
       }
       if (!read) {
-        return refuse(res, limit, 400, "INVALID_BODY",
+        return refuse(req, res, limit, 400, "INVALID_BODY",
                       "the request body could not be read (broken chunked framing, a body shorter than its "
                       "Content-Length, or the client stopped sending)");
       }
@@ -98,19 +99,19 @@ void install_body_guard(httplib::Server& server, BodyLimit limit) {
     if (req.has_header("Content-Length")) {
       const auto length = content_length(req);
       if (!length) {
-        refuse(res, limit, 400, "INVALID_BODY",
+        refuse(req, res, limit, 400, "INVALID_BODY",
                "Content-Length '" + req.get_header_value("Content-Length") + "' is not a number");
         return httplib::Server::HandlerResponse::Handled;
       }
       if (*length > limit.max_bytes) {
-        refuse(res, limit, 413, "TOO_LARGE",
+        refuse(req, res, limit, 413, "TOO_LARGE",
                "request body too large: Content-Length " + std::to_string(*length) + " is above the limit of " +
                    limit_text(limit));
         return httplib::Server::HandlerResponse::Handled;
       }
     }
     if (!takes_body(req.method) && has_body_framing(req)) {
-      refuse(res, limit, 400, "INVALID_BODY", req.method + " requests carry no body; this one has one");
+      refuse(req, res, limit, 400, "INVALID_BODY", req.method + " requests carry no body; this one has one");
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;

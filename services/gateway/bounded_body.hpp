@@ -16,9 +16,15 @@
 
 namespace liandong::gateway {
 
-// The JSON text of an error answer: HTTP status, a code ("TOO_LARGE") and the message. Each
-// surface has its own error shape (the gateways' {"error": ...}, Open311's [{...}]).
-using ErrorText = std::function<std::string(int status, std::string_view code, const std::string& message)>;
+// An error answer for the request at `path`: HTTP status, a code ("TOO_LARGE") and the message.
+// Each surface has its own error shape (the gateways' JSON {"error": ...}, Open311's [{...}] or,
+// for a path ending in .xml, its <errors>).
+struct ErrorBody {
+  std::string text;
+  std::string content_type = "application/json; charset=utf-8";
+};
+using ErrorText =
+    std::function<ErrorBody(std::string_view path, int status, std::string_view code, const std::string& message)>;
 
 struct BodyLimit {
   std::size_t max_bytes = 64 * 1024;

@@ -85,9 +85,9 @@ void send_reply(httplib::Response& res, const ApiReply& reply) {
 BodyLimit json_body_limit() {
   BodyLimit limit;
   limit.max_bytes = kMaxBodyBytes;
-  limit.error_text = [](int status, std::string_view code, const std::string& message) {
-    return error_reply(status, code, message).body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-           "\n";
+  limit.error_text = [](std::string_view, int status, std::string_view code, const std::string& message) {
+    return ErrorBody{
+        error_reply(status, code, message).body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"};
   };
   return limit;
 }

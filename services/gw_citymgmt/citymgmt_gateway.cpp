@@ -7,6 +7,7 @@
 
 #include "core/codec.hpp"
 #include "core/log.hpp"
+#include "services/gw_citymgmt/open311_xml.hpp"
 #include "services/router/router_events.hpp"
 
 namespace liandong::citymgmt {
@@ -44,7 +45,8 @@ CREATE TABLE IF NOT EXISTS cases (
   unit TEXT,
   grid TEXT,
   town TEXT,
-  expected_ms INTEGER
+  expected_ms INTEGER,
+  address_id TEXT
 );
 CREATE INDEX IF NOT EXISTS cases_incident ON cases(incident_id);
 CREATE TABLE IF NOT EXISTS verifications (
@@ -62,7 +64,7 @@ CREATE TABLE IF NOT EXISTS verifications (
 constexpr std::string_view kCaseColumns =
     "id, service_code, service_name, category, lat, lon, address, description, media_url, first_name, last_name, "
     "phone, email, device_id, account_id, inspector_id, requested_at_ms, updated_at_ms, step, step_by, note, "
-    "incident_id, order_id, unit, grid, town, expected_ms";
+    "incident_id, order_id, unit, grid, town, expected_ms, address_id";
 
 CaseRecord read_case(const Statement& s) {
   CaseRecord r;
@@ -93,34 +95,55 @@ CaseRecord read_case(const Statement& s) {
   r.grid = s.optional_text(24);
   r.town = s.optional_text(25);
   if (!s.is_null(26)) r.expected_ms = s.integer(26);
+  r.input.address_id = s.optional_text(27);
   return r;
 }
 
-HttpReply json_reply(int status, const nlohmann::json& body) {
-  HttpReply r;
-  r.status = status;
-  r.body = body.dump();
-  return r;
-}
+using Answer = CitymgmtGateway::Answer;
 
-HttpReply error_reply(int status, const std::string& description) { return json_reply(status, error_json(status, description)); }
+constexpr const char* kJsonType = "application/json; charset=utf-8";
+constexpr const char* kXmlType = "text/xml; charset=utf-8";
+
+Answer answer(int status, Open311Json doc, XmlList xml) { return Answer{status, std::move(doc), xml, {}, 0}; }
+
+Answer error_reply(int status, const std::string& description) {
+  return answer(status, error_json(status, description), kErrorsXml);
+}
 
 // A storage fault: logged, 503 naming the cause, Retry-After; never a 404 or an empty list.
-HttpReply storage_reply(const std::string& doing, const Status& status) {
+Answer storage_reply(const std::string& doing, const Status& status) {
   spdlog::error("{}: {}", doing, status.message());
-  HttpReply r = error_reply(503, doing + ": " + status.message() + "; nothing was changed, try again in a moment");
+  Answer r = error_reply(503, doing + ": " + status.message() + "; nothing was changed, try again in a moment");
   r.retry_after_s = 1;
   return r;
 }
 
-HttpReply not_allowed(const std::string& method, const std::string& path, const std::string& allow) {
-  HttpReply r = error_reply(405, "method " + method + " is not allowed on " + path + " (allowed: " + allow + ")");
+Answer not_allowed(const std::string& method, const std::string& path, const std::string& allow) {
+  Answer r = error_reply(405, "method " + method + " is not allowed on " + path + " (allowed: " + allow + ")");
   r.allow = allow;
+  return r;
+}
+
+HttpReply render(const Answer& a, bool xml) {
+  HttpReply r;
+  r.status = a.status;
+  r.allow = a.allow;
+  r.retry_after_s = a.retry_after_s;
+  r.body = xml ? to_xml(a.doc, a.xml) : a.doc.dump();
+  r.content_type = xml ? kXmlType : kJsonType;
   return r;
 }
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// A path's format extension: ".json", ".xml", another one, or "" (none after the last '/').
+std::string_view extension_of(std::string_view path) {
+  const auto dot = path.rfind('.');
+  const auto slash = path.rfind('/');
+  if (dot == std::string_view::npos || (slash != std::string_view::npos && slash > dot)) return {};
+  return path.substr(dot);
 }
 
 // "12" -> 12; anything else (also "012", "-1", overlong) is no case id.
@@ -146,6 +169,18 @@ std::optional<std::string> param(const Params& p, const std::string& key) {
   return it->second;
 }
 
+// A database made before cases had address_id (docs/gateways.md) gets the column.
+Status add_address_id_column(gateway::SqliteDb& db) {
+  std::lock_guard lock(db.mutex());
+  {
+    Statement s(db, "SELECT 1 FROM pragma_table_info('cases') WHERE name = 'address_id'");
+    auto row = s.step();
+    if (!row.ok()) return row.status();
+    if (*row) return Status::Ok();
+  }
+  return db.exec("ALTER TABLE cases ADD COLUMN address_id TEXT");
+}
+
 template <class M>
 Result<M> body_of(const v1::StoredEvent& e) {
   return decode_body<M>(e.body.bytes);
@@ -158,6 +193,7 @@ Result<std::unique_ptr<CitymgmtGateway>> CitymgmtGateway::open(gateway::SqliteDb
                                                                const InspectorRegistry& inspectors, const Clock& clock,
                                                                LinkHooks hooks, CitymgmtOptions options) {
   if (auto s = db.exec(kSchema); !s.ok()) return s;
+  if (auto s = add_address_id_column(db); !s.ok()) return s;
   // Case ids are in report ids ("citymgmt-<case id>"): unique across database lives.
   if (auto s = gateway::seed_ids_from_clock(db, "cases", clock.wall_ms()); !s.ok()) return s;
   return std::unique_ptr<CitymgmtGateway>(
@@ -174,61 +210,67 @@ std::map<std::string, std::uint64_t> CitymgmtGateway::counters() const {
   return counters_;
 }
 
+HttpReply error_reply_for(std::string_view path, int status, const std::string& description) {
+  return render(error_reply(status, description), extension_of(path) == ".xml");
+}
+
 HttpReply CitymgmtGateway::handle(const HttpRequest& request) {
+  const bool xml = extension_of(request.path) == ".xml";
   try {
-    return route(request);
+    return render(route(request), xml);
   } catch (const std::exception& e) {
     spdlog::error("{} {}: {}", request.method, shown(request.path), e.what());
-    return error_reply(500, std::string("internal error: ") + e.what());
+    return render(error_reply(500, std::string("internal error: ") + e.what()), xml);
   }
 }
 
-HttpReply CitymgmtGateway::route(const HttpRequest& request) {
+Answer CitymgmtGateway::route(const HttpRequest& request) {
   const std::string& path = request.path;
   const std::string& method = request.method;
-  if (ends_with(path, ".xml")) return error_reply(400, "format not supported: only .json is served, not .xml");
-  if (path == "/services.json") {
-    if (method != "GET") return not_allowed(method, path, "GET");
-    return json_reply(200, catalog_.to_json());
+  // GeoReport v2 "Format Support": every resource as .json and as .xml (the verify extension
+  // also without one); the format only changes the rendering (handle()).
+  const std::string_view ext = extension_of(path);
+  if (!ext.empty() && ext != ".json" && ext != ".xml") {
+    return error_reply(400, "format not supported: '" + shown(ext) + "'; .json and .xml are served");
   }
-  if (path.starts_with("/services/") && ends_with(path, ".json")) {
+  const std::string resource = path.substr(0, path.size() - ext.size());
+  if (resource == "/services" && !ext.empty()) {
     if (method != "GET") return not_allowed(method, path, "GET");
-    const std::string code = path.substr(10, path.size() - 15);
+    return answer(200, catalog_.to_json(), kServicesXml);
+  }
+  if (resource.starts_with("/services/") && !ext.empty()) {
+    if (method != "GET") return not_allowed(method, path, "GET");
+    const std::string code = resource.substr(10);
     if (catalog_.find(code) == nullptr) return error_reply(404, "service_code '" + shown(code) + "' is not a service of GET /services.json");
     return error_reply(404, "service '" + code + "' has no definition: every service has metadata false");
   }
-  if (path == "/requests.json") {
+  if (resource == "/requests" && !ext.empty()) {
     if (method == "GET") return list_requests(request.query);
     if (method == "POST") return post_request(request);
     return not_allowed(method, path, "GET, POST");
   }
-  if (path.starts_with("/requests/")) {
-    const std::string rest = path.substr(10);
-    for (std::string_view suffix : {"/verify.json", "/verify"}) {
-      if (ends_with(rest, suffix)) {
-        if (method != "POST") return not_allowed(method, path, "POST");
-        return verify(rest.substr(0, rest.size() - suffix.size()), request);
-      }
+  if (resource.starts_with("/requests/")) {
+    const std::string rest = resource.substr(10);
+    if (ends_with(rest, "/verify")) {
+      if (method != "POST") return not_allowed(method, path, "POST");
+      return verify(rest.substr(0, rest.size() - 7), request);
     }
-    if (ends_with(rest, ".json") && rest.find('/') == std::string::npos) {
+    if (!ext.empty() && rest.find('/') == std::string::npos) {
       if (method != "GET") return not_allowed(method, path, "GET");
-      return get_request(rest.substr(0, rest.size() - 5));
+      return get_request(rest);
     }
-  }
-  const auto dot = path.rfind('.');
-  if (dot != std::string::npos && path.find('/', dot) == std::string::npos && path.substr(dot) != ".json") {
-    return error_reply(400, "format not supported: '" + shown(path.substr(dot)) + "'; only .json is served");
   }
   return error_reply(404, "no resource '" + shown(path) +
-                              "': this server offers /services.json, /requests.json, /requests/{id}.json and "
-                              "POST /requests/{id}/verify");
+                              "': this server offers /services, /requests, /requests/{id} (each as .json or .xml) "
+                              "and POST /requests/{id}/verify");
 }
 
-HttpReply CitymgmtGateway::post_request(const HttpRequest& request) {
+Answer CitymgmtGateway::post_request(const HttpRequest& request) {
   auto params = parse_body(request.content_type, request.body);
   if (!params.ok()) return error_reply(400, params.status().message());
   for (const auto& [k, v] : request.query) params->emplace(k, v);  // body fields win
-  auto input = validate_case(*params, catalog_);
+  // address_id is a grid id (docs/gateways.md): the inspectors' registry holds the grid table.
+  auto input = validate_case(*params, catalog_, [this](const std::string& grid) { return inspectors_.zone_of_grid(grid).has_value(); });
   if (!input.ok()) return error_reply(400, input.status().message());
   const Service* service = catalog_.find(input->service_code);
 
@@ -278,9 +320,9 @@ HttpReply CitymgmtGateway::post_request(const HttpRequest& request) {
     if (now && now->unit && now->step == "dispatched") notice += "; dispatched (派遣) to " + *now->unit;
     else if (now && now->unit) notice += "; " + now->step + ", with " + *now->unit;
   }
-  auto answer = nlohmann::json::array(
+  auto created = Open311Json::array(
       {{{"service_request_id", std::to_string(record.id)}, {"service_notice", notice}, {"account_id", nullptr}}});
-  return json_reply(200, answer);
+  return answer(200, std::move(created), kRequestsXml);
 }
 
 Result<std::int64_t> CitymgmtGateway::insert_case(const CaseRecord& r) {
@@ -288,13 +330,15 @@ Result<std::int64_t> CitymgmtGateway::insert_case(const CaseRecord& r) {
   Statement s(db_,
               "INSERT INTO cases (service_code, service_name, category, lat, lon, address, description, media_url, "
               "first_name, last_name, phone, email, device_id, account_id, inspector_id, requested_at_ms, updated_at_ms, "
-              "step) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, 'reported')");
+              "step, address_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+              "'reported', ?18)");
   s.bind(1, r.input.service_code).bind(2, r.service_name).bind(3, r.category);
   if (r.input.lat) s.bind(4, *r.input.lat).bind(5, *r.input.lon);
   else s.bind_null(4).bind_null(5);
   s.bind(6, r.input.address).bind(7, r.input.description).bind(8, r.input.media_url).bind(9, r.input.first_name);
   s.bind(10, r.input.last_name).bind(11, r.input.phone).bind(12, r.input.email).bind(13, r.input.device_id);
   s.bind(14, r.input.account_id).bind(15, r.input.inspector_id).bind(16, r.requested_at_ms).bind(17, r.updated_at_ms);
+  s.bind(18, r.input.address_id);
   if (auto st = s.run(); !st.ok()) return st;
   return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_.handle()));
 }
@@ -326,17 +370,17 @@ std::optional<CaseRecord> CitymgmtGateway::wait_case(std::int64_t id, Millis dea
   return find_case(id);
 }
 
-HttpReply CitymgmtGateway::get_request(const std::string& id_text) {
+Answer CitymgmtGateway::get_request(const std::string& id_text) {
   auto id = parse_case_id(id_text);
   if (!id) return error_reply(404, "service_request_id '" + shown(id_text) + "' is unknown");
   auto read = read_case_by_id(*id);
   if (!read.ok()) return storage_reply("reading case " + id_text, read.status());
   const std::optional<CaseRecord>& c = *read;
   if (!c) return error_reply(404, "service_request_id '" + shown(id_text) + "' is unknown");
-  return json_reply(200, nlohmann::json::array({case_json(*c, options_.utc_offset_minutes)}));
+  return answer(200, Open311Json::array({case_json(*c, options_.utc_offset_minutes)}), kRequestsXml);
 }
 
-HttpReply CitymgmtGateway::list_requests(const Params& query) {
+Answer CitymgmtGateway::list_requests(const Params& query) {
   std::string where;
   std::vector<std::function<void(Statement&, int)>> binds;
   auto add = [&](const std::string& cond, std::function<void(Statement&, int)> bind) {
@@ -368,14 +412,19 @@ HttpReply CitymgmtGateway::list_requests(const Params& query) {
       if (catalog_.find(*code) == nullptr) return error_reply(400, "service_code '" + shown(*code) + "' is not a service of GET /services.json");
       add("service_code = ?", [c = *code](Statement& s, int i) { s.bind(i, c); });
     }
-    for (const char* key : {"start_date", "end_date"}) {
+    std::optional<Millis> dates[2];
+    for (int k = 0; k < 2; ++k) {
+      const char* key = k == 0 ? "start_date" : "end_date";
       if (auto text = param(query, key)) {
         auto t = parse_iso8601(*text, options_.utc_offset_minutes);
         if (!t.ok()) return error_reply(400, std::string(key) + ": " + t.status().message());
-        const bool start = std::string_view(key) == "start_date";
-        add(start ? "requested_at_ms >= ?" : "requested_at_ms <= ?", [v = *t](Statement& s, int i) { s.bind(i, v); });
+        dates[k] = *t;
       }
     }
+    auto window = date_window(dates[0], dates[1], clock_.wall_ms(), options_.utc_offset_minutes);
+    if (!window.ok()) return error_reply(400, window.status().message());
+    add("requested_at_ms >= ?", [v = window->start_ms](Statement& s, int i) { s.bind(i, v); });
+    if (window->end_ms) add("requested_at_ms <= ?", [v = *window->end_ms](Statement& s, int i) { s.bind(i, v); });
     if (auto status = param(query, "status")) {
       std::string cond;
       for (std::size_t pos = 0; pos <= status->size();) {
@@ -394,14 +443,14 @@ HttpReply CitymgmtGateway::list_requests(const Params& query) {
   Statement s(db_, "SELECT " + std::string(kCaseColumns) + " FROM cases" + where + " ORDER BY id DESC LIMIT " +
                        std::to_string(options_.list_limit));
   for (std::size_t i = 0; i < binds.size(); ++i) binds[i](s, static_cast<int>(i + 1));
-  auto out = nlohmann::json::array();
+  auto out = Open311Json::array();
   for (int n = 0; n < options_.list_limit + 1; ++n) {
     auto row = s.step();
     if (!row.ok()) return storage_reply("listing the cases", row.status());
     if (!*row) break;
     out.push_back(case_json(read_case(s), options_.utc_offset_minutes));
   }
-  return json_reply(200, out);
+  return answer(200, std::move(out), kRequestsXml);
 }
 
 gateway::OutboxItem CitymgmtGateway::status_item(const std::string& key, const CaseRecord& record, const std::string& state,
@@ -422,7 +471,7 @@ gateway::OutboxItem CitymgmtGateway::status_item(const std::string& key, const C
   return item;
 }
 
-HttpReply CitymgmtGateway::verify(const std::string& id_text, const HttpRequest& request) {
+Answer CitymgmtGateway::verify(const std::string& id_text, const HttpRequest& request) {
   auto id = parse_case_id(id_text);
   if (!id) return error_reply(404, "service_request_id '" + shown(id_text) + "' is unknown");
   auto read = read_case_by_id(*id);
@@ -489,7 +538,7 @@ HttpReply CitymgmtGateway::verify(const std::string& id_text, const HttpRequest&
   if (!now) now = find_case(c->id);
   auto j = case_json(*now, options_.utc_offset_minutes);
   j["service_notice"] = text + (delivery ? "" : " (queued: the router has not answered yet)");
-  return json_reply(200, nlohmann::json::array({j}));
+  return answer(200, Open311Json::array({j}), kRequestsXml);
 }
 
 std::vector<std::int64_t> CitymgmtGateway::cases_of_incident(const std::string& incident_id) {

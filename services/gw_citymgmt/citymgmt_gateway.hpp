@@ -22,12 +22,13 @@
 #include "services/gateway/sqlite_db.hpp"
 #include "services/gw_citymgmt/inspectors.hpp"
 #include "services/gw_citymgmt/open311.hpp"
+#include "services/gw_citymgmt/open311_xml.hpp"
 
 namespace liandong::citymgmt {
 
 struct HttpRequest {
   std::string method;        // "GET", "POST", ...
-  std::string path;          // "/requests.json", without the query string
+  std::string path;          // "/requests.json" or "/requests.xml", without the query string
   std::string content_type;
   std::string body;
   Params query;              // the query string's parameters
@@ -35,10 +36,15 @@ struct HttpRequest {
 
 struct HttpReply {
   int status = 200;
-  std::string body;          // JSON
+  std::string body;          // JSON, or XML when the path ended in .xml
+  std::string content_type = "application/json; charset=utf-8";
   std::string allow;         // for 405: the methods the resource has
   int retry_after_s = 0;     // > 0 (a 503 on a storage fault): sent as Retry-After
 };
+
+// An Open311 error in the format the path asks for (.xml: XML, otherwise JSON), for the errors
+// the HTTP adapter makes itself (413, 500, ...).
+HttpReply error_reply_for(std::string_view path, int status, const std::string& description);
 
 struct CitymgmtOptions {
   std::string router = "router";
@@ -62,7 +68,8 @@ class CitymgmtGateway {
                                                        const InspectorRegistry& inspectors, const Clock& clock,
                                                        LinkHooks hooks, CitymgmtOptions options);
 
-  // One HTTP request (any thread). Never throws; a bad request is an Open311 error reply.
+  // One HTTP request (any thread). Never throws; a bad request is an Open311 error reply. A path
+  // ending in .xml is answered in GeoReport v2 XML (errors too), any other in JSON.
   HttpReply handle(const HttpRequest& request);
 
   // One event of the audit log (bus thread, inside the link's transaction): moves the step of the
@@ -77,17 +84,26 @@ class CitymgmtGateway {
   Result<std::optional<CaseRecord>> read_case_by_id(std::int64_t id);
   std::map<std::string, std::uint64_t> counters() const;
 
+  // An answer before it is rendered as JSON or XML: the Open311 array and its XML names.
+  struct Answer {
+    int status = 200;
+    Open311Json doc;
+    XmlList xml = kRequestsXml;
+    std::string allow;
+    int retry_after_s = 0;  // > 0 (a 503 on a storage fault): sent as Retry-After
+  };
+
  private:
   CitymgmtGateway(gateway::SqliteDb& db, gateway::Outbox& outbox, const ServiceCatalog& catalog,
                   const InspectorRegistry& inspectors, const Clock& clock, LinkHooks hooks, CitymgmtOptions options)
       : db_(db), outbox_(outbox), catalog_(catalog), inspectors_(inspectors), clock_(clock), hooks_(std::move(hooks)),
         options_(std::move(options)) {}
 
-  HttpReply route(const HttpRequest& request);
-  HttpReply post_request(const HttpRequest& request);
-  HttpReply get_request(const std::string& id);
-  HttpReply list_requests(const Params& query);
-  HttpReply verify(const std::string& id, const HttpRequest& request);
+  Answer route(const HttpRequest& request);
+  Answer post_request(const HttpRequest& request);
+  Answer get_request(const std::string& id);
+  Answer list_requests(const Params& query);
+  Answer verify(const std::string& id, const HttpRequest& request);
 
   Result<std::int64_t> insert_case(const CaseRecord& record);
   std::vector<std::int64_t> cases_of_incident(const std::string& incident_id);

@@ -69,7 +69,7 @@ bool parse_listen(std::string listen, std::string& host, int& port) {
 
 int main(int argc, char** argv) {
   CLI::App app{"liandong-gw-citymgmt: the digital city-management (数字城管) gateway. Serves Open311 GeoReport v2\n"
-               "(GET /services.json, POST and GET /requests.json, GET /requests/{id}.json) and the Liandong\n"
+               "(GET /services, POST and GET /requests, GET /requests/{id}, each as .json or .xml) and the Liandong\n"
                "extension POST /requests/{id}/verify for the grid inspector's check (核查). Each case is stored,\n"
                "sent to the router as an INCIDENT_REPORT through a durable outbox, and its workflow step is\n"
                "followed from the audit log. Keys of [gateway.citymgmt]: listen, name, database, retry_max_ms,\n"
@@ -203,8 +203,9 @@ int main(int argc, char** argv) {
   // Bodies are read with the limit whatever their framing (chunked too): services/gateway/bounded_body.hpp.
   gateway::BodyLimit body_limit;
   body_limit.max_bytes = static_cast<std::size_t>(extra.max_body_bytes);
-  body_limit.error_text = [](int status, std::string_view, const std::string& message) {
-    return error_json(status, message).dump();
+  body_limit.error_text = [](std::string_view path, int status, std::string_view, const std::string& message) {
+    const HttpReply reply = error_reply_for(path, status, message);  // .xml: the error in XML too
+    return gateway::ErrorBody{reply.body, reply.content_type};
   };
   auto serve = [&g](const httplib::Request& req, const std::string& body, httplib::Response& res) {
     HttpRequest request;
@@ -219,7 +220,7 @@ int main(int argc, char** argv) {
     res.status = reply.status;
     if (!reply.allow.empty()) res.set_header("Allow", reply.allow);
     if (reply.retry_after_s > 0) res.set_header("Retry-After", std::to_string(reply.retry_after_s));
-    res.set_content(reply.body, "application/json; charset=utf-8");
+    res.set_content(reply.body, reply.content_type);
   };
   auto serve_without_body = [serve](const httplib::Request& req, httplib::Response& res) { serve(req, {}, res); };
   server.Get(".*", serve_without_body);
@@ -229,16 +230,18 @@ int main(int argc, char** argv) {
   server.Patch(".*", gateway::read_bounded(body_limit, serve));
   server.Delete(".*", gateway::read_bounded(body_limit, serve));
   gateway::install_body_guard(server, body_limit);
-  server.set_error_handler(httplib::Server::HandlerWithResponse([limit = extra.max_body_bytes](const httplib::Request&, httplib::Response& res) {
+  server.set_error_handler(httplib::Server::HandlerWithResponse([limit = extra.max_body_bytes](const httplib::Request& req, httplib::Response& res) {
     if (gateway::has_reply(res)) return httplib::Server::HandlerResponse::Unhandled;
     std::string what = reason_of(res.status);
     if (res.status == 413) what += ": the limit is " + std::to_string(limit) + " bytes (max_body_bytes)";
-    res.set_content(error_json(res.status, what).dump(), "application/json; charset=utf-8");
+    const HttpReply reply = error_reply_for(req.path, res.status, what);  // .xml: the error in XML too
+    res.set_content(reply.body, reply.content_type);
     return httplib::Server::HandlerResponse::Handled;
   }));
-  server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+  server.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr) {
     res.status = 500;
-    res.set_content(error_json(500, "internal error").dump(), "application/json; charset=utf-8");
+    const HttpReply reply = error_reply_for(req.path, 500, "internal error");
+    res.set_content(reply.body, reply.content_type);
   });
   int bound = port;
   if (port == 0) {

@@ -205,8 +205,8 @@ const Service* ServiceCatalog::find(const std::string& code) const {
   return nullptr;
 }
 
-nlohmann::json ServiceCatalog::to_json() const {
-  auto out = nlohmann::json::array();
+Open311Json ServiceCatalog::to_json() const {
+  auto out = Open311Json::array();
   for (const auto& s : services_) {
     std::string keywords;
     for (const auto& k : s.keywords) keywords += (keywords.empty() ? "" : ",") + k;
@@ -261,6 +261,7 @@ Result<Params> parse_json_params(std::string_view body) {
 }
 
 Result<Params> parse_body(std::string_view content_type, std::string_view body) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return Params{};
   if (content_type.find("json") != std::string_view::npos) return parse_json_params(body);
   if (!content_type.empty() && content_type.find("x-www-form-urlencoded") == std::string_view::npos) {
     return invalid("Content-Type '" + shown(content_type) + "' is not supported: send application/x-www-form-urlencoded or application/json");
@@ -268,13 +269,19 @@ Result<Params> parse_body(std::string_view content_type, std::string_view body) 
   return parse_form(body);
 }
 
-Result<CaseInput> validate_case(const Params& params, const ServiceCatalog& catalog) {
+Result<CaseInput> validate_case(const Params& params, const ServiceCatalog& catalog, const AddressIdCheck& known_address_id) {
   CaseInput in;
   for (const auto& [key, value] : params) {
     const std::size_t limit = key == "description" ? kMaxText : kMaxField;
     if (value.size() > limit) return invalid(shown(key) + " is longer than " + std::to_string(limit) + " bytes");
   }
   auto code = text_param(params, "service_code");
+  const bool located = text_param(params, "lat") || text_param(params, "long") ||
+                       text_param(params, "address_string") || text_param(params, "address_id");
+  if (!code && !located) {
+    return invalid("service_code and a location are required: service_code, and lat + long, address_string or "
+                   "address_id");
+  }
   if (!code) return invalid("service_code is required");
   if (catalog.find(*code) == nullptr) return invalid("service_code '" + shown(*code) + "' is not a service of GET /services.json");
   in.service_code = *code;
@@ -288,7 +295,14 @@ Result<CaseInput> validate_case(const Params& params, const ServiceCatalog& cata
   in.lat = *lat;
   in.lon = *lon;
   in.address = text_param(params, "address_string");
-  if (!in.lat && !in.address) return invalid("a location is required: lat and long, or address_string");
+  in.address_id = text_param(params, "address_id");
+  if (in.address_id && (!valid_code(*in.address_id) || !known_address_id || !known_address_id(*in.address_id))) {
+    return invalid("address_id '" + shown(*in.address_id) +
+                   "' is not a grid of this deployment: address_id is a grid id of grids.csv, e.g. G00001");
+  }
+  if (!in.lat && !in.address && !in.address_id) {
+    return invalid("a location is required: lat + long, address_string or address_id");
+  }
   in.description = text_param(params, "description");
   in.media_url = text_param(params, "media_url");
   in.first_name = text_param(params, "first_name");
@@ -313,6 +327,7 @@ v1::IncidentReport to_incident_report(const CaseRecord& r) {
   rep.category = r.category;
   if (r.input.lat && r.input.lon) rep.location = v1::Location{*r.input.lat, *r.input.lon};
   rep.address = r.input.address;
+  rep.grid = r.input.address_id;  // the router routes by it, before lat/long
   std::string name;
   if (r.input.last_name) name += *r.input.last_name;
   if (r.input.first_name) name += (name.empty() || !r.input.last_name ? "" : " ") + *r.input.first_name;
@@ -350,9 +365,9 @@ std::string status_notes(const CaseRecord& r) {
   return s;
 }
 
-nlohmann::json case_json(const CaseRecord& r, int utc_offset_minutes) {
-  auto opt = [](const std::optional<std::string>& v) -> nlohmann::json { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
-  nlohmann::json j;
+Open311Json case_json(const CaseRecord& r, int utc_offset_minutes) {
+  auto opt = [](const std::optional<std::string>& v) -> Open311Json { return v ? Open311Json(*v) : Open311Json(nullptr); };
+  Open311Json j;
   j["service_request_id"] = std::to_string(r.id);
   j["status"] = is_closed_step(r.step) ? "closed" : "open";
   j["status_notes"] = status_notes(r);
@@ -363,12 +378,12 @@ nlohmann::json case_json(const CaseRecord& r, int utc_offset_minutes) {
   j["service_notice"] = nullptr;
   j["requested_datetime"] = format_iso8601(r.requested_at_ms, utc_offset_minutes);
   j["updated_datetime"] = format_iso8601(r.updated_at_ms, utc_offset_minutes);
-  j["expected_datetime"] = r.expected_ms ? nlohmann::json(format_iso8601(*r.expected_ms, utc_offset_minutes)) : nlohmann::json(nullptr);
+  j["expected_datetime"] = r.expected_ms ? Open311Json(format_iso8601(*r.expected_ms, utc_offset_minutes)) : Open311Json(nullptr);
   j["address"] = opt(r.input.address);
-  j["address_id"] = nullptr;
+  j["address_id"] = opt(r.input.address_id);
   j["zipcode"] = nullptr;
-  j["lat"] = r.input.lat ? nlohmann::json(*r.input.lat) : nlohmann::json(nullptr);
-  j["long"] = r.input.lon ? nlohmann::json(*r.input.lon) : nlohmann::json(nullptr);
+  j["lat"] = r.input.lat ? Open311Json(*r.input.lat) : Open311Json(nullptr);
+  j["long"] = r.input.lon ? Open311Json(*r.input.lon) : Open311Json(nullptr);
   j["media_url"] = opt(r.input.media_url);
   // Liandong extensions (Open311 clients ignore unknown keys).
   j["step"] = r.step;
@@ -378,8 +393,22 @@ nlohmann::json case_json(const CaseRecord& r, int utc_offset_minutes) {
   return j;
 }
 
-nlohmann::json error_json(int http_code, const std::string& description) {
-  return nlohmann::json::array({{{"code", http_code}, {"description", description}}});
+Open311Json error_json(int http_code, const std::string& description) {
+  return Open311Json::array({{{"code", http_code}, {"description", description}}});
+}
+
+Result<DateWindow> date_window(std::optional<Millis> start_ms, std::optional<Millis> end_ms, Millis now_ms,
+                               int utc_offset_minutes) {
+  if (!start_ms && !end_ms) return DateWindow{now_ms - kMaxDateSpanMs, std::nullopt};
+  if (!end_ms) return DateWindow{*start_ms, *start_ms + kMaxDateSpanMs};
+  if (!start_ms) return DateWindow{*end_ms - kMaxDateSpanMs, *end_ms};
+  const std::string range = "start_date " + format_iso8601(*start_ms, utc_offset_minutes) + " to end_date " +
+                            format_iso8601(*end_ms, utc_offset_minutes);
+  if (*end_ms < *start_ms) return invalid(range + ": end_date is before start_date");
+  if (*end_ms - *start_ms > kMaxDateSpanMs) {
+    return invalid(range + " spans more than 90 days, the most one query may cover (GeoReport v2): split the query");
+  }
+  return DateWindow{*start_ms, *end_ms};
 }
 
 std::string format_iso8601(Millis wall_ms, int utc_offset_minutes) {

@@ -1,12 +1,14 @@
 // Open311 GeoReport v2 for the digital city-management gateway: the service list
 // (config/zhuji/open311.toml), the parsing of a request's parameters (form or JSON body, query
-// string), the validation of a new case, and the Open311 JSON shapes (requests, errors). No
-// sockets here: the HTTP adapter (http_server.cpp) only moves bytes.
+// string), the validation of a new case, the date window of GET requests, and the Open311 answer
+// shapes (services, requests, errors; rendered as JSON, or as XML by open311_xml.hpp). No
+// sockets here: the HTTP adapter (main.cpp) only moves bytes.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -18,6 +20,9 @@
 #include "schemas/messages.hpp"
 
 namespace liandong::citymgmt {
+
+// The Open311 answers keep their fields in the spec's order (JSON keys, XML elements).
+using Open311Json = nlohmann::ordered_json;
 
 // One entry of GET /services.json and the Liandong category its cases become.
 struct Service {
@@ -36,7 +41,7 @@ class ServiceCatalog {
   static Result<ServiceCatalog> load(const std::string& path, const std::set<std::string>& known_categories = {});
   const Service* find(const std::string& code) const;
   const std::vector<Service>& services() const { return services_; }
-  nlohmann::json to_json() const;  // the GET /services.json array
+  Open311Json to_json() const;  // the GET /services.json array
 
  private:
   std::vector<Service> services_;
@@ -52,7 +57,8 @@ using Params = std::map<std::string, std::string>;
 Result<Params> parse_form(std::string_view body);
 // A JSON object of scalars (strings, numbers, booleans, null = absent) -> Params.
 Result<Params> parse_json_params(std::string_view body);
-// Picks the parser by the Content-Type (JSON for application/json, form otherwise).
+// Picks the parser by the Content-Type (JSON for application/json, form otherwise). An empty (or
+// blank) body has no fields whatever its Content-Type, so validation can name what is missing.
 Result<Params> parse_body(std::string_view content_type, std::string_view body);
 
 // A new case as validated from POST /requests.json.
@@ -61,6 +67,7 @@ struct CaseInput {
   std::optional<double> lat;
   std::optional<double> lon;
   std::optional<std::string> address;
+  std::optional<std::string> address_id;  // a grid id of the deployment (grids.csv), e.g. G00001
   std::optional<std::string> description;
   std::optional<std::string> media_url;
   std::optional<std::string> first_name;
@@ -72,9 +79,14 @@ struct CaseInput {
   std::optional<std::string> inspector_id;
 };
 
-// Checks a POST /requests.json: service_code known, a location (lat + long, or address_string),
-// lengths bounded. The error message names the field and the value.
-Result<CaseInput> validate_case(const Params& params, const ServiceCatalog& catalog);
+// Says whether an address_id is known to the deployment (the gateway: a grid of grids.csv).
+using AddressIdCheck = std::function<bool(const std::string& address_id)>;
+
+// Checks a POST /requests.json: service_code known, a location (lat + long, address_string or
+// address_id), lengths bounded. The error message names the missing field, or the field and the
+// value. Without `known_address_id` every address_id is refused as unknown.
+Result<CaseInput> validate_case(const Params& params, const ServiceCatalog& catalog,
+                                const AddressIdCheck& known_address_id = {});
 
 // A case as the gateway keeps it (services/gw_citymgmt/case_store.hpp).
 struct CaseRecord {
@@ -104,10 +116,27 @@ bool is_closed_step(const std::string& step);
 // "dispatched (派遣): citymgmt.jiyang has it".
 std::string status_notes(const CaseRecord& record);
 // One element of GET /requests.json.
-nlohmann::json case_json(const CaseRecord& record, int utc_offset_minutes);
+Open311Json case_json(const CaseRecord& record, int utc_offset_minutes);
 
 // Open311 errors: [{"code": http, "description": "..."}].
-nlohmann::json error_json(int http_code, const std::string& description);
+Open311Json error_json(int http_code, const std::string& description);
+
+// GeoReport v2, GET requests: a query may not span more than 90 days, and without dates it
+// covers the last 90 days.
+inline constexpr Millis kMaxDateSpanMs = 90LL * 24 * 3600 * 1000;
+
+// The requested_datetime range of a GET /requests.json, inclusive. `end_ms` absent: up to now.
+struct DateWindow {
+  Millis start_ms = 0;
+  std::optional<Millis> end_ms;
+};
+
+// From the optional start_date and end_date: neither -> the 90 days before `now_ms`; only
+// start_date -> 90 days from it; only end_date -> the 90 days before it; both -> refused when
+// end_date is before start_date or the span is over 90 days (the message names both dates,
+// shown with `utc_offset_minutes`).
+Result<DateWindow> date_window(std::optional<Millis> start_ms, std::optional<Millis> end_ms, Millis now_ms,
+                               int utc_offset_minutes);
 
 // ISO 8601 for Open311: ms -> "2026-05-01T10:20:30+08:00".
 std::string format_iso8601(Millis wall_ms, int utc_offset_minutes);

@@ -3,9 +3,12 @@
 // body goes through parse_form, parse_json_params and parse_body; every parameter set is validated
 // as a new case, and an accepted case must become an INCIDENT_REPORT the router accepts. The whole
 // input is also read as an ISO 8601 time (the query-string dates). Every refusal must make a
-// serialisable Open311 error, every accepted case a serialisable case JSON.
+// serialisable Open311 error, every accepted case a serialisable case JSON; both, rendered as
+// GeoReport v2 XML, must be well-formed (tests/support/xml_check.hpp).
 #include "services/gw_citymgmt/open311.hpp"
+#include "services/gw_citymgmt/open311_xml.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
+#include "tests/support/xml_check.hpp"
 
 using namespace liandong;
 
@@ -20,10 +23,19 @@ const citymgmt::ServiceCatalog& catalog() {
   return cat;
 }
 
+// A grid id of the deployment stands for a known address_id.
+bool known_grid(const std::string& id) { return id.size() == 6 && id.starts_with("G0000"); }
+
+// An answer as the client receives it: serialisable JSON, well-formed XML.
+void check_answer(const citymgmt::Open311Json& doc, citymgmt::XmlList names) {
+  (void)doc.dump();
+  fuzz::require(!liandong::testing::xml_problem(citymgmt::to_xml(doc, names)).has_value());
+}
+
 // A refusal goes back to the client as an Open311 error: its JSON must serialise (valid UTF-8).
 void check_refusal(const Status& s) {
   fuzz::require(s.code() == ErrorCode::kInvalidValue);
-  (void)citymgmt::error_json(400, s.message()).dump();
+  check_answer(citymgmt::error_json(400, s.message()), citymgmt::kErrorsXml);
 }
 
 void check_params(const Result<citymgmt::Params>& params) {
@@ -31,7 +43,7 @@ void check_params(const Result<citymgmt::Params>& params) {
     check_refusal(params.status());
     return;
   }
-  auto in = citymgmt::validate_case(*params, catalog());
+  auto in = citymgmt::validate_case(*params, catalog(), known_grid);
   if (!in.ok()) {
     check_refusal(in.status());
     return;
@@ -47,7 +59,9 @@ void check_params(const Result<citymgmt::Params>& params) {
   record.updated_at_ms = 1;
   const auto report = decode_body<v1::IncidentReport>(encode_body(citymgmt::to_incident_report(record)));
   fuzz::require(report.ok());
-  (void)citymgmt::case_json(record, 480).dump();
+  if (in->address_id) fuzz::require(known_grid(*in->address_id) && report->grid == in->address_id);
+  fuzz::require(in->lat || in->address || in->address_id);
+  check_answer(citymgmt::Open311Json::array({citymgmt::case_json(record, 480)}), citymgmt::kRequestsXml);
 }
 
 void check_time(std::string_view text) {
@@ -74,5 +88,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_params(citymgmt::parse_json_params(body));
   check_params(citymgmt::parse_body(content_type, body));
   check_time(input);
+  // Any bytes as element text: escaped into well-formed XML.
+  const auto any_text = citymgmt::Open311Json::array({{{"description", std::string(body)}}});
+  fuzz::require(!liandong::testing::xml_problem(citymgmt::to_xml(any_text, citymgmt::kRequestsXml)).has_value());
   return 0;
 }

@@ -1,10 +1,12 @@
 // The digital city-management gateway as a real process between an Open311 client (cpp-httplib)
 // and the real broker, audit and router: a case runs the whole workflow (reported → registered →
 // dispatched → accepted → handled → verified → closed) with a unit peer for the squad; Open311
-// errors; a restart keeps the cases.
+// errors; a restart keeps the cases; the XML format (read back by Python's XML parser), address_id,
+// the 90-day limit of a query and the empty POST, as Open311 clients meet them.
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -208,8 +210,8 @@ TEST_CASE("Open311 errors name what was wrong, and a restart keeps the cases", "
   check_open311_error(http.Post("/requests.json", std::string(100 * 1024, 'a'), form), 413, "too large");
   check_open311_error(http.Get("/requests/4242.json"), 404, "4242");
   check_open311_error(http.Get("/requests/abc.json"), 404, "abc");
-  check_open311_error(http.Get("/services.xml"), 400, "format not supported");
-  check_open311_error(http.Get("/requests.xml"), 400, "format not supported");
+  check_open311_error(http.Get("/services.csv"), 400, "format not supported");
+  check_open311_error(http.Get("/requests.html"), 400, "format not supported");
   check_open311_error(http.Put("/requests.json", "x", form), 405, "PUT");
   check_open311_error(http.Get("/nowhere"), 404, "/nowhere");
   check_open311_error(http.Get("/requests.json?start_date=yesterday"), 400, "start_date");
@@ -257,6 +259,107 @@ TEST_CASE("Open311: a 200 MiB chunked body is cut at the limit and the gateway k
   REQUIRE(posted);
   INFO(posted->body);
   CHECK(posted->status == 200);
+  CHECK(gw.stop());
+}
+
+namespace {
+
+// An XML answer read by Python's xml.etree (tests/support/open311_xml_to_json.py): fails the test
+// if it is not well-formed; else {"root", "items": [{"tag", "fields": [[name, text|null]]}]}.
+json parse_xml_with_python(const TempDir& dir, const std::string& xml) {
+  const std::string in = dir.file("answer.xml");
+  const std::string out = dir.file("answer.xml.json");
+  std::ofstream(in, std::ios::binary) << xml;
+  std::filesystem::remove(out);
+  auto python = ChildProcess::start({"/usr/bin/python3", LIANDONG_SOURCE_DIR "/tests/support/open311_xml_to_json.py", in, out},
+                                    dir.file("python.log"));
+  const auto code = python.wait_exit(std::chrono::seconds(20));
+  INFO(xml);
+  INFO(read_file(dir.file("python.log")));
+  REQUIRE(code == 0);
+  return json::parse(read_file(out));
+}
+
+// The .xml answer says what the .json answer says: same items, same fields in the same order,
+// the same values (null as an empty element, numbers and booleans as their JSON text).
+void check_same_answer(const TempDir& dir, const httplib::Result& as_xml, const httplib::Result& as_json,
+                       const std::string& root, const std::string& item) {
+  REQUIRE(as_xml);
+  REQUIRE(as_json);
+  CHECK(as_xml->status == as_json->status);
+  CHECK(as_xml->get_header_value("Content-Type") == "text/xml; charset=utf-8");
+  const json x = parse_xml_with_python(dir, as_xml->body);
+  const auto j = nlohmann::ordered_json::parse(as_json->body);
+  CHECK(x.at("root") == root);
+  REQUIRE(x.at("items").size() == j.size());
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const auto& fields = x.at("items")[i].at("fields");
+    CHECK(x.at("items")[i].at("tag") == item);
+    REQUIRE(fields.size() == j[i].size());
+    std::size_t k = 0;
+    for (const auto& [key, value] : j[i].items()) {
+      INFO(key);
+      CHECK(fields[k][0] == key);
+      const json& text = fields[k][1];
+      if (value.is_null() || (value.is_string() && value.get<std::string>().empty())) CHECK(text.is_null());
+      else if (value.is_string()) CHECK(text == value.get<std::string>());
+      else CHECK(text == value.dump());
+      ++k;
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("Open311 as clients expect it: XML, address_id, the 90-day limit, an empty POST", "[integration][gw_citymgmt]") {
+  LiandongSystem sys(/*with_router=*/false);
+  TempDir scratch;
+  std::string endpoint;
+  auto gw = sys.start_gateway(LIANDONG_GW_CITYMGMT_BIN, "citymgmt", "127.0.0.1:0", endpoint);
+  INFO(read_file(sys.broker.dir.file("gw-citymgmt.log")));
+  httplib::Client http(endpoint);
+  http.set_read_timeout(10, 0);
+  const std::string form = "application/x-www-form-urlencoded";
+
+  check_same_answer(scratch, http.Get("/services.xml"), http.Get("/services.json"), "services", "service");
+
+  // A case located by its grid (address_id), with text that must be escaped in XML.
+  auto posted = http.Post("/requests.xml",
+                          "service_code=fly_tipping&address_id=G00001&description=bags+%3C10%3E+%26+%22boxes%22+"
+                          "%E6%9A%A8%E9%98%B3",
+                          form);
+  REQUIRE(posted);
+  INFO(posted->body);
+  REQUIRE(posted->status == 200);
+  const json created = parse_xml_with_python(scratch, posted->body);
+  CHECK(created.at("root") == "service_requests");
+  REQUIRE(created.at("items").size() == 1);
+  const json& fields = created.at("items")[0].at("fields");
+  REQUIRE(fields.size() == 3);
+  CHECK(fields[0] == json::array({"service_request_id", fields[0][1]}));
+  CHECK(fields[2] == json::array({"account_id", nullptr}));
+  const std::string id = fields[0][1];
+
+  const std::string one = "/requests/" + id;
+  check_same_answer(scratch, http.Get((one + ".xml").c_str()), http.Get((one + ".json").c_str()), "service_requests", "request");
+  const json c = body_of(http.Get((one + ".json").c_str())).at(0);
+  CHECK(c.at("address_id") == "G00001");
+  CHECK(c.at("description") == "bags <10> & \"boxes\" 暨阳");
+  // Without dates, the list covers the last 90 days: today's case is in it.
+  check_same_answer(scratch, http.Get("/requests.xml"), http.Get("/requests.json"), "service_requests", "request");
+  CHECK(body_of(http.Get("/requests.json")).size() == 1);
+
+  // Errors in the format asked for; what is wrong named.
+  check_open311_error(http.Post("/requests.json", "service_code=fly_tipping&address_id=G99999", form), 400, "address_id 'G99999'");
+  check_open311_error(http.Post("/requests.json", "", form), 400, "service_code and a location are required");
+  check_open311_error(http.Post("/requests.json", "", "application/json"), 400, "address_id");
+  check_open311_error(http.Get("/requests.json?start_date=2026-01-01&end_date=2026-06-30"), 400, "spans more than 90 days");
+  check_same_answer(scratch, http.Post("/requests.xml", "", form), http.Post("/requests.json", "", form), "errors", "error");
+  check_same_answer(scratch, http.Get("/requests/4242.xml"), http.Get("/requests/4242.json"), "errors", "error");
+  check_same_answer(scratch, http.Put("/requests.xml", "x", form), http.Put("/requests.json", "x", form), "errors", "error");
+  // The HTTP server's own refusals too (a body over max_body_bytes).
+  const std::string big(100 * 1024, 'a');
+  check_same_answer(scratch, http.Post("/requests.xml", big, form), http.Post("/requests.json", big, form), "errors", "error");
   CHECK(gw.stop());
 }
 

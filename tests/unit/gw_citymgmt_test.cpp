@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -11,6 +12,7 @@
 #include "core/codec.hpp"
 #include "services/gw_citymgmt/citymgmt_gateway.hpp"
 #include "services/router/router_events.hpp"
+#include "tests/support/xml_check.hpp"
 
 using namespace liandong;
 using namespace liandong::citymgmt;
@@ -361,7 +363,7 @@ TEST_CASE("a case follows the log from reported to closed; verification by the g
   CHECK(json::parse(list("status=closed").body).size() == 1);
   CHECK(json::parse(list("status=open").body).empty());
   CHECK(json::parse(list("service_code=sanitation").body).empty());
-  CHECK(json::parse(list("start_date=2000-01-01&end_date=2999-01-01").body).size() == 1);
+  CHECK(json::parse(list("start_date=2023-11-01&end_date=2023-12-01").body).size() == 1);
   CHECK(json::parse(list("end_date=2000-01-01").body).empty());
   CHECK(list("service_request_id=1,x").status == 400);
   CHECK(list("service_code=nope").status == 400);
@@ -370,8 +372,8 @@ TEST_CASE("a case follows the log from reported to closed; verification by the g
 TEST_CASE("routing: formats, methods and unknown resources answer Open311 errors", "[unit][gw_citymgmt]") {
   Harness h;
   CHECK(h.call("GET", "/services.json").status == 200);
-  CHECK(error_of(h.call("GET", "/services.xml")).at("description").get<std::string>().find("format not supported") != std::string::npos);
-  CHECK(h.call("GET", "/requests/1.xml").status == 400);
+  CHECK(error_of(h.call("GET", "/services.csv")).at("description").get<std::string>().find("format not supported: '.csv'") != std::string::npos);
+  CHECK(h.call("GET", "/requests/1.html").status == 400);
   auto put = h.call("PUT", "/requests.json", "x");
   CHECK(put.status == 405);
   CHECK(put.allow == "GET, POST");
@@ -383,4 +385,153 @@ TEST_CASE("routing: formats, methods and unknown resources answer Open311 errors
   CHECK(h.call("GET", "/services/sanitation.json").status == 404);
   CHECK(h.call("POST", "/requests.json", "\x01\x02garbage", "application/json").status == 400);
   CHECK(h.call("POST", "/requests.json", "&&&===", "application/x-www-form-urlencoded").status == 400);
+}
+
+namespace {
+
+// The text of the first <name>...</name> in `doc` ("" when absent).
+std::string element(const std::string& doc, const std::string& name) {
+  const auto open = doc.find("<" + name + ">");
+  if (open == std::string::npos) return {};
+  const auto begin = open + name.size() + 2;
+  const auto end = doc.find("</" + name + ">", begin);
+  return end == std::string::npos ? std::string() : doc.substr(begin, end - begin);
+}
+
+void check_xml(const HttpReply& r) {
+  INFO(r.body);
+  CHECK(r.content_type == "text/xml; charset=utf-8");
+  const auto problem = liandong::testing::xml_problem(r.body);
+  CHECK(problem.value_or("well-formed") == "well-formed");
+}
+
+}  // namespace
+
+TEST_CASE("every resource is also served as .xml, errors included (GeoReport v2 format support)", "[unit][gw_citymgmt]") {
+  Harness h;
+  auto services = h.call("GET", "/services.xml");
+  CHECK(services.status == 200);
+  check_xml(services);
+  CHECK(services.body.find("<services><service><service_code>manhole_cover</service_code><service_name>") != std::string::npos);
+  CHECK(services.body.find("<metadata>false</metadata><type>realtime</type>") != std::string::npos);
+
+  auto posted = h.call("POST", "/requests.xml", "service_code=fly_tipping&lat=29.691&long=120.2512&description=a+%3C+b+%26+c");
+  CHECK(posted.status == 200);
+  check_xml(posted);
+  const std::string id = element(posted.body, "service_request_id");
+  REQUIRE_FALSE(id.empty());
+  CHECK(posted.body.find("<account_id/>") != std::string::npos);
+  CHECK(element(posted.body, "service_notice").find("queued") != std::string::npos);
+
+  auto one = h.call("GET", "/requests/" + id + ".xml");
+  CHECK(one.status == 200);
+  check_xml(one);
+  CHECK(one.body.find("<service_requests><request><service_request_id>" + id + "</service_request_id>") != std::string::npos);
+  CHECK(element(one.body, "description") == "a &lt; b &amp; c");
+  CHECK(element(one.body, "lat") == "29.691");
+  // The same case as JSON: the XML carries the same fields in the same order.
+  const auto as_json = nlohmann::ordered_json::parse(h.call("GET", "/requests/" + id + ".json").body).at(0);
+  std::size_t at = 0;
+  for (const auto& [key, value] : as_json.items()) {
+    INFO(key);
+    const auto found = std::min(one.body.find("<" + key + ">", at), one.body.find("<" + key + "/>", at));
+    REQUIRE(found != std::string::npos);
+    CHECK((value.is_null() || value.is_string() || element(one.body.substr(found), key) == value.dump()));
+    at = found;
+  }
+  CHECK(element(h.call("GET", "/requests.xml").body, "service_request_id") == id);
+
+  // Errors answer in the format asked for.
+  auto missing = h.call("GET", "/requests/4242.xml");
+  CHECK(missing.status == 404);
+  check_xml(missing);
+  CHECK(missing.body.find("<errors><error><code>404</code><description>service_request_id '4242' is unknown</description></error></errors>") !=
+        std::string::npos);
+  auto empty = h.call("POST", "/requests.xml", "");
+  CHECK(empty.status == 400);
+  check_xml(empty);
+  CHECK(element(empty.body, "description").find("service_code") != std::string::npos);
+  auto put = h.call("PUT", "/requests.xml", "x");
+  CHECK(put.status == 405);
+  CHECK(put.allow == "GET, POST");
+  check_xml(put);
+  check_xml(h.call("GET", "/services/sanitation.xml"));
+  check_xml(h.call("POST", "/requests/" + id + "/verify.xml", "inspector_id=insp.Z001&result=passed"));
+  CHECK(h.call("POST", "/requests/" + id + "/verify.xml", "inspector_id=insp.Z001&result=passed").status == 409);
+  check_xml(error_reply_for("/requests.xml", 413, "request body too large"));
+  CHECK(error_reply_for("/requests.json", 413, "x").content_type == "application/json; charset=utf-8");
+}
+
+TEST_CASE("address_id is a grid of the deployment: it locates a case, an unknown one is refused by name", "[unit][gw_citymgmt]") {
+  const AddressIdCheck grids = [](const std::string& id) { return id == "G00001"; };
+  auto ok = validate_case({{"service_code", "manhole_cover"}, {"address_id", "G00001"}}, catalog(), grids);
+  REQUIRE(ok.ok());
+  CHECK(*ok->address_id == "G00001");
+  auto unknown = validate_case({{"service_code", "manhole_cover"}, {"address_id", "G99999"}}, catalog(), grids);
+  CHECK(unknown.status().message().find("address_id 'G99999'") != std::string::npos);
+  CHECK_FALSE(validate_case({{"service_code", "manhole_cover"}, {"address_id", "G00001"}}, catalog()).ok());
+  CHECK_FALSE(validate_case({{"service_code", "manhole_cover"}, {"address_id", "G0'; --"}}, catalog(), grids).ok());
+
+  Harness h;
+  auto posted = h.call("POST", "/requests.json", "service_code=manhole_cover&address_id=G00023");
+  INFO(posted.body);
+  REQUIRE(posted.status == 200);
+  const std::string id = json::parse(posted.body).at(0).at("service_request_id");
+  CHECK(h.get(id).at("address_id") == "G00023");
+  REQUIRE(h.sent.size() == 1);
+  CHECK(decode_body<v1::IncidentReport>(h.sent[0].body)->grid == "G00023");  // the router routes by the grid
+  auto refused = h.call("POST", "/requests.json", "service_code=manhole_cover&address_id=G00999");
+  CHECK(refused.status == 400);
+  CHECK(error_of(refused).at("description").get<std::string>().find("address_id 'G00999'") != std::string::npos);
+  CHECK(h.sent.size() == 1);
+}
+
+TEST_CASE("an empty POST is refused naming the missing fields, whatever its Content-Type", "[unit][gw_citymgmt]") {
+  Harness h;
+  for (const std::string type : {"application/x-www-form-urlencoded", "application/json", "", "text/plain"}) {
+    INFO(type);
+    auto r = h.call("POST", "/requests.json", "", type);
+    CHECK(r.status == 400);
+    const std::string what = error_of(r).at("description");
+    CHECK(what == "service_code and a location are required: service_code, and lat + long, address_string or address_id");
+  }
+  CHECK(error_of(h.call("POST", "/requests.json", "{}", "application/json")).at("description").get<std::string>().find("service_code and a location") == 0);
+  CHECK(error_of(h.call("POST", "/requests.json", "service_code=fly_tipping")).at("description") ==
+        "a location is required: lat + long, address_string or address_id");
+  CHECK(error_of(h.call("POST", "/requests.json", "address_id=G00001")).at("description") == "service_code is required");
+}
+
+TEST_CASE("GET requests: the last 90 days by default, and no query over 90 days", "[unit][gw_citymgmt]") {
+  constexpr Millis kDay = 24 * 3600 * 1000;
+  const Millis now = 1'700'000'000'000;
+  auto none = date_window(std::nullopt, std::nullopt, now, 480);
+  REQUIRE(none.ok());
+  CHECK(none->start_ms == now - 90 * kDay);
+  CHECK_FALSE(none->end_ms);
+  CHECK(date_window(now, std::nullopt, 0, 480)->end_ms == now + 90 * kDay);
+  CHECK(date_window(std::nullopt, now, 0, 480)->start_ms == now - 90 * kDay);
+  CHECK(date_window(now, now + 90 * kDay, 0, 480).ok());
+  auto over = date_window(now, now + 90 * kDay + 1000, 0, 480);
+  REQUIRE_FALSE(over.ok());
+  CHECK(over.status().message().find("start_date 2023-11-15T06:13:20+08:00 to end_date 2024-02-13T06:13:21+08:00 spans more than 90 days") == 0);
+  CHECK(date_window(now, now - 1, 0, 480).status().message().find("end_date is before start_date") != std::string::npos);
+
+  Harness h;
+  REQUIRE(h.call("POST", "/requests.json", "service_code=fly_tipping&address_id=G00001").status == 200);
+  auto list = [&](const std::string& q) {
+    HttpRequest r;
+    r.method = "GET";
+    r.path = "/requests.json";
+    r.query = *parse_form(q);
+    return h.gw->handle(r);
+  };
+  CHECK(json::parse(list("").body).size() == 1);
+  h.clock.advance(91 * kDay);
+  CHECK(json::parse(list("").body).empty());  // older than the default window
+  CHECK(json::parse(list("start_date=2023-11-01").body).size() == 1);
+  CHECK(json::parse(list("start_date=2023-11-01&end_date=2024-01-29").body).size() == 1);
+  CHECK(json::parse(list("service_request_id=" + std::string(json::parse(list("start_date=2023-11-01").body).at(0).at("service_request_id"))).body).size() == 1);
+  auto wide = list("start_date=2023-01-01&end_date=2023-12-31");
+  CHECK(wide.status == 400);
+  CHECK(error_of(wide).at("description").get<std::string>().find("spans more than 90 days") != std::string::npos);
 }
