@@ -22,6 +22,8 @@ using namespace liandong::audit;
 
 namespace {
 
+const std::string kBody = "\xa4" "body";  // msgpack: the string "body"
+
 struct Sent {
   std::string to;
   std::string command;
@@ -56,7 +58,7 @@ struct ReadsFixture {
     store = std::move(opened).value();
     std::vector<NewEvent> batch;
     for (int i = 1; i <= events; ++i) {
-      batch.push_back({"old-" + std::to_string(i), "INC-1", "incident.reported", "router", 1000 + i, "body"});
+      batch.push_back({"old-" + std::to_string(i), "INC-1", "incident.reported", "router", 1000 + i, kBody});
     }
     if (!batch.empty()) REQUIRE(store->append(batch).ok());
     service = std::make_unique<AuditService>(*store, out, clock, options);
@@ -93,7 +95,7 @@ v1::AuditEvent new_event(const std::string& id) {
   e.type = "incident.reported";
   e.actor = "router";
   e.at_ms = 5000;
-  e.body.bytes = "p1";
+  e.body.bytes = kBody;
   return e;
 }
 
