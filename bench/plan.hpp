@@ -36,6 +36,11 @@ struct BenchPlan {
   double router_rate_per_s = 1'000;
   std::chrono::milliseconds router_duration{20'000};
   std::chrono::milliseconds router_warmup{1'000};
+  // Reads beside writes (issue #12): P1 reports open loop, quiet and under a flood of reads.
+  double read_flood_rate_per_s = 200;
+  std::chrono::milliseconds read_flood_duration{10'000};
+  std::chrono::milliseconds read_flood_warmup{1'000};
+  std::size_t read_flood_window = 200;
 
   // Issue #6. Ceilings: round trips through a raw ZeroMQ relay, a commit-before-forward relay and
   // the real broker, `relay_window` outstanding.
@@ -85,6 +90,10 @@ inline BenchPlan quick_plan() {
   p.router_rate_per_s = 200;
   p.router_duration = std::chrono::milliseconds(2'000);
   p.router_warmup = std::chrono::milliseconds(200);
+  p.read_flood_rate_per_s = 100;
+  p.read_flood_duration = std::chrono::milliseconds(2'000);
+  p.read_flood_warmup = std::chrono::milliseconds(200);
+  p.read_flood_window = 100;
   p.relay_round_trips = 20'000;
   p.commit_relay_round_trips = 10'000;
   p.closed_loop_reports = 2'000;

@@ -11,6 +11,7 @@
 #include "bench/audit_bench.hpp"
 #include "bench/machine_info.hpp"
 #include "bench/plan.hpp"
+#include "bench/read_flood.hpp"
 #include "bench/router_latency.hpp"
 #include "bench/routing_rate.hpp"
 #include "bench/scale_suite.hpp"
@@ -55,6 +56,7 @@ struct RouterFigures {
   Repeated<RoutingRateResult> routing;  // RouterCore::on_report(), no bus
   Repeated<GridLookupResult> lookups;   // GridLocator::locate() alone
   RouterLatencyResult end_to_end;       // broker + audit (FULL) + router, open loop
+  ReadFloodResult read_flood;           // P1 reports quiet and under a flood of reads (issue #12)
 };
 
 struct BenchReport {

@@ -104,6 +104,7 @@ Result<RouterLatencyResult> run_router_latency(const Binaries& binaries, const r
   std::unordered_map<std::string, std::size_t> index_of;  // report id -> its place in the schedule
   index_of.reserve(total);
   for (std::size_t i = 0; i < total; ++i) {
+    if (o.priority) (*planned)[i].report.priority = *o.priority;
     bodies.push_back(encode_body((*planned)[i].report));
     index_of.emplace((*planned)[i].report.report_id, i);
   }
@@ -230,6 +231,11 @@ Result<RouterLatencyResult> run_router_latency(const Binaries& binaries, const r
     return Status::Ok();
   };
 
+  std::unique_ptr<ReadFlooder> flooder;
+  if (o.flood_window > 0) {
+    flooder = std::make_unique<ReadFlooder>(context, stack.endpoint(), o.flood_window);
+    if (Status s = flooder->start(); !s.ok()) return s;
+  }
   const RouterRunCpu cpu_before = read_cpu(stack);
   start = Steady::now() + std::chrono::milliseconds(20);
   std::size_t next = 0;
@@ -270,6 +276,11 @@ Result<RouterLatencyResult> run_router_latency(const Binaries& binaries, const r
                                              std::to_string(o.reports.drain_timeout.count()) +
                                              " ms after the last report was sent");
     }
+  }
+  if (flooder) {
+    auto counts = flooder->stop();
+    if (!counts.ok()) return counts.status();
+    result.flood = *counts;
   }
   result.seconds = std::chrono::duration<double>(last_answer - (closed ? sent_at[0] : start)).count();
   result.completed_per_s = result.seconds > 0 ? static_cast<double>(total) / result.seconds : 0;

@@ -10,11 +10,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "bench/audit_bench.hpp"
 #include "bench/latency_stats.hpp"
 #include "bench/open_loop.hpp"
+#include "bench/read_flooder.hpp"
 #include "bench/stack.hpp"
 #include "core/status.hpp"
 #include "services/router/deployment.hpp"
@@ -29,6 +31,11 @@ struct RouterLatencyOptions {
   // latencies run from the actual send; the schedule above is not used.
   std::size_t window = 0;
   std::size_t closed_reports = 0;
+  // Every report at this priority instead of its category's (the read-flood step uses P1).
+  std::optional<std::int64_t> priority;
+  // When > 0, a peer keeps this many reads outstanding at the audit and the router during the run
+  // (read_flooder.hpp).
+  std::size_t flood_window = 0;
 };
 
 // CPU seconds of each process over the run, and peak resident memory at its end.
@@ -51,6 +58,7 @@ struct RouterLatencyResult {
   RouterRunCpu cpu;
   CommitFigures commits;                         // the audit's, over the run
   std::map<std::string, std::uint64_t> router;   // the router's STATS counters, change over the run
+  ReadFloodCounts flood;                         // what the flooding peer got (flood_window > 0)
 };
 
 // Fails (one line) when a process does not start or stop cleanly, a message is refused, an order

@@ -26,6 +26,43 @@ std::uint64_t count_of(const std::map<std::string, std::uint64_t>& counters, con
   return it == counters.end() ? 0 : it->second;
 }
 
+std::vector<Row> read_flood_rows(const ReadFloodResult& r) {
+  const ReadFloodCounts& c = r.flooded.flood;
+  const double ratio_p99 = r.p99_ratio();
+  return {
+      {"P1 intake -> DISPATCH_ORDER p99, quiet", ms(r.quiet.order.p99_ms), "ms",
+       thousands(r.options.rate_per_s) + " P1 reports/s open loop, " + thousands(static_cast<double>(r.quiet.measured)) +
+           " measured; p50 " + ms(r.quiet.order.p50_ms) + " ms, max " + ms(r.quiet.order.max_ms) + " ms"},
+      {"  under a flood of reads", ms(r.flooded.order.p99_ms), "ms",
+       fixed(ratio_p99, 2) + "x quiet (target <= " + fixed(kReadFloodTarget, 0) + "x" +
+           (ratio_p99 <= kReadFloodTarget ? ": met" : ": MISSED") + "); p50 " + ms(r.flooded.order.p50_ms) +
+           " ms, max " + ms(r.flooded.order.max_ms) + " ms; one peer kept " + std::to_string(r.options.window) +
+           " reads outstanding: " + thousands(static_cast<double>(c.verifications)) + " AUDIT_VERIFY, " +
+           thousands(static_cast<double>(c.queries)) + " AUDIT_QUERY, " + thousands(static_cast<double>(c.listings)) +
+           " INCIDENTS_QUERY answered (" + thousands(ratio(static_cast<double>(c.answered()), c.seconds)) + "/s), " +
+           thousands(static_cast<double>(c.refused)) + " refused"},
+  };
+}
+
+nlohmann::json read_flood_json(const ReadFloodResult& r) {
+  const ReadFloodCounts& c = r.flooded.flood;
+  return {{"offered_p1_per_s", r.options.rate_per_s},
+          {"duration_s", static_cast<double>(r.options.duration.count()) / 1000.0},
+          {"reads_outstanding", r.options.window},
+          {"quiet_intake_to_dispatch_order", json_of(r.quiet.order)},
+          {"flooded_intake_to_dispatch_order", json_of(r.flooded.order)},
+          {"flooded_intake_to_report_ack", json_of(r.flooded.report_ack)},
+          {"p99_ratio", r.p99_ratio()},
+          {"target_ratio", kReadFloodTarget},
+          {"flood",
+           {{"sent", c.sent},
+            {"verifications", c.verifications},
+            {"queries", c.queries},
+            {"listings", c.listings},
+            {"refused", c.refused},
+            {"seconds", c.seconds}}}};
+}
+
 }  // namespace
 
 std::vector<Row> router_rows(const RouterFigures& f) {
@@ -78,6 +115,7 @@ std::vector<Row> router_rows(const RouterFigures& f) {
                       thousands(static_cast<double>(count_of(e.router, "escalations")))});
   rows.push_back({"harness send lag (router run): p99", ms(e.send_lag.p99_ms), "ms",
                   "scheduled -> sent; max " + ms(e.send_lag.max_ms) + " ms (already inside the latencies above)"});
+  add(read_flood_rows(f.read_flood));
   return rows;
 }
 
@@ -150,6 +188,7 @@ nlohmann::json router_json(const RouterFigures& f) {
           {"events_appended", e.commits.events_appended},
           {"events_per_transaction", e.commits.events_per_transaction}}},
         {"router_counters", e.router}}},
+      {"read_flood", read_flood_json(f.read_flood)},
   };
 }
 

@@ -12,7 +12,7 @@ double decision_rate(const RoutingRateResult& r) { return r.decisions_per_s; }
 double lookup_rate(const GridLookupResult& r) { return r.lookups_per_s; }
 }  // namespace
 
-int router_suite_steps(const BenchPlan& plan) { return 2 * plan.repeats + 2; }
+int router_suite_steps(const BenchPlan& plan) { return 2 * plan.repeats + 3; }
 
 void run_router_suite(const BenchPlan& plan, const Binaries& binaries, const std::string& deployment_dir, Steps& steps,
                       RouterFigures& f) {
@@ -53,6 +53,14 @@ void run_router_suite(const BenchPlan& plan, const Binaries& binaries, const std
   e2e.reports = {plan.router_rate_per_s, plan.router_duration, plan.router_warmup};
   steps.run<RouterLatencyResult>("router end to end, open loop, audit sync=full",
                                  [&] { return run_router_latency(binaries, deployment, e2e); }, f.end_to_end);
+  ReadFloodOptions flood;
+  flood.deployment_dir = deployment_dir;
+  flood.rate_per_s = plan.read_flood_rate_per_s;
+  flood.duration = plan.read_flood_duration;
+  flood.warmup = plan.read_flood_warmup;
+  flood.window = plan.read_flood_window;
+  steps.run<ReadFloodResult>("P1 reports quiet, then under a flood of reads",
+                             [&] { return run_read_flood(binaries, deployment, flood); }, f.read_flood);
   if (!steps.ok()) return;
   f.routing = median_of(routing, decision_rate);
   f.lookups = median_of(lookups, lookup_rate);

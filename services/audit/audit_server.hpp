@@ -1,5 +1,5 @@
 // The audit service's bus side: one BusClient, one loop that drains every message waiting, then
-// commits them together (the group commit) and feeds subscribers.
+// commits them together (the group commit), feeds subscribers, and serves one bounded turn of reads.
 #pragma once
 
 #include <atomic>

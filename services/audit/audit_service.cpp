@@ -30,9 +30,14 @@ v1::StoredEvent to_wire(const EventRecord& record) {
 }
 
 AuditService::AuditService(EventStore& store, AuditOutbound& out, const Clock& clock, AuditServiceOptions options)
-    : store_(store), out_(out), clock_(clock), options_(options), started_at_(clock.monotonic_ms()) {
+    : store_(store),
+      out_(out),
+      clock_(clock),
+      options_(options),
+      started_at_(clock.monotonic_ms()),
+      reads_(options.max_waiting_reads) {
   for (const char* name : {"appends_received", "appends_acked", "appends_refused", "queries", "verifications",
-                           "stream_pages", "stream_events"}) {
+                           "stream_pages", "stream_events", "reads_refused_busy"}) {
     counters_[name] = 0;
   }
 }
@@ -46,9 +51,8 @@ void AuditService::send_error(const std::string& to, ErrorCode code, const std::
 void AuditService::on_message(const Envelope& envelope) {
   const std::string& command = envelope.command;
   if (command == v1::AuditEvent::kCommand) return on_append(envelope);
-  if (command == v1::AuditQuery::kCommand) return on_query(envelope);
+  if (command == v1::AuditQuery::kCommand || command == v1::AuditVerify::kCommand) return on_read(envelope);
   if (command == v1::AuditSubscribe::kCommand) return on_subscribe(envelope);
-  if (command == v1::AuditVerify::kCommand) return on_verify(envelope);
   if (command == v1::Error::kCommand) return on_error(envelope);
   if (command == v1::AuditStreamAck::kCommand) {
     auto ack = decode_body<v1::AuditStreamAck>(envelope.body);
@@ -153,35 +157,74 @@ std::size_t AuditService::fill_page(const std::vector<EventRecord>& records, v1:
   return used;
 }
 
-void AuditService::on_query(const Envelope& envelope) {
-  count("queries");
-  auto q = decode_body<v1::AuditQuery>(envelope.body);
-  if (!q.ok()) return send_error(envelope.peer, q.status().code(), q.status().message(), envelope.message_id, envelope.command);
-  const std::int64_t limit = std::min(q->limit.value_or(options_.default_page), kMaxPage);
+void AuditService::on_read(const Envelope& envelope) {
+  PendingRead read;
+  read.peer = envelope.peer;
+  read.message_id = envelope.message_id;
+  read.command = envelope.command;
+  Status decoded;
+  if (envelope.command == v1::AuditQuery::kCommand) {
+    count("queries");
+    auto q = decode_body<v1::AuditQuery>(envelope.body);
+    if (q.ok()) read.query = std::move(*q);
+    decoded = q.status();
+  } else {
+    count("verifications");
+    auto v = decode_body<v1::AuditVerify>(envelope.body);
+    if (v.ok()) read.verify = std::move(*v);
+    decoded = v.status();
+  }
+  if (!decoded.ok()) return send_error(envelope.peer, decoded.code(), decoded.message(), envelope.message_id, envelope.command);
+  if (!reads_.push(std::move(read))) {
+    count("reads_refused_busy");
+    send_error(envelope.peer, ErrorCode::kBusy,
+               "'" + envelope.peer + "' already has " + std::to_string(options_.max_waiting_reads) +
+                   " reads waiting at the audit service; wait for their answers before asking again",
+               envelope.message_id, envelope.command);
+  }
+}
+
+void AuditService::serve_reads() {
+  std::size_t spent = 0;
+  while (!reads_.empty() && spent < options_.read_budget) {
+    PendingRead& read = reads_.front();
+    const bool done = read.query ? answer_query(read, spent) : verify_step(read, spent);
+    reads_.end_turn(done);
+  }
+}
+
+bool AuditService::answer_query(const PendingRead& read, std::size_t& spent) {
+  const v1::AuditQuery& q = *read.query;
+  // One answer reads at most read_slice records; a longer answer is paged (complete: false).
+  const std::int64_t limit = std::min({q.limit.value_or(options_.default_page), kMaxPage,
+                                       static_cast<std::int64_t>(std::max<std::size_t>(options_.read_slice, 1))});
   Result<std::vector<EventRecord>> records = std::vector<EventRecord>{};
   // Ask one more than the limit to know whether the answer is complete.
   // from_seq pages through an incident's trail or a time range: start at that sequence number.
-  const std::int64_t after_seq = q->from_seq.value_or(1) - 1;
-  if (q->incident_id) {
-    records = store_.read_incident(*q->incident_id, after_seq, limit + 1);
-  } else if (q->from_ms || q->to_ms) {
-    records = store_.read_time_range(q->from_ms.value_or(0), q->to_ms.value_or(INT64_MAX), after_seq, limit + 1);
+  const std::int64_t after_seq = q.from_seq.value_or(1) - 1;
+  if (q.incident_id) {
+    records = store_.read_incident(*q.incident_id, after_seq, limit + 1);
+  } else if (q.from_ms || q.to_ms) {
+    records = store_.read_time_range(q.from_ms.value_or(0), q.to_ms.value_or(INT64_MAX), after_seq, limit + 1);
   } else {
-    records = store_.read_range(q->from_seq.value_or(1), q->to_seq.value_or(INT64_MAX), limit + 1);
+    records = store_.read_range(q.from_seq.value_or(1), q.to_seq.value_or(INT64_MAX), limit + 1);
   }
   if (!records.ok()) {
-    return send_error(envelope.peer, ErrorCode::kUnavailable, records.status().message(), envelope.message_id,
-                      envelope.command);
+    ++spent;
+    send_error(read.peer, ErrorCode::kUnavailable, records.status().message(), read.message_id, read.command);
+    return true;
   }
+  spent += records->size() + 1;
   v1::AuditEvents page;
-  page.query_id = q->query_id;
+  page.query_id = q.query_id;
   page.last_seq = store_.last_seq();
   const std::size_t wanted = std::min<std::size_t>(records->size(), static_cast<std::size_t>(limit));
   std::vector<EventRecord> head(records->begin(), records->begin() + static_cast<std::ptrdiff_t>(wanted));
   const std::size_t used = fill_page(head, page);
   page.complete = used == records->size();
   if (!page.complete) page.next_seq = (*records)[used].seq;
-  out_.send(envelope.peer, v1::AuditEvents::kCommand, encode_body(page));
+  out_.send(read.peer, v1::AuditEvents::kCommand, encode_body(page));
+  return true;
 }
 
 void AuditService::on_subscribe(const Envelope& envelope) {
@@ -223,23 +266,40 @@ void AuditService::pump_subscriptions() {
   }
 }
 
-void AuditService::on_verify(const Envelope& envelope) {
-  count("verifications");
-  auto req = decode_body<v1::AuditVerify>(envelope.body);
-  if (!req.ok()) return send_error(envelope.peer, req.status().code(), req.status().message(), envelope.message_id, envelope.command);
-  auto report = store_.verify();
-  if (!report.ok()) {
-    return send_error(envelope.peer, ErrorCode::kUnavailable, report.status().message(), envelope.message_id,
-                      envelope.command);
+bool AuditService::verify_step(PendingRead& read, std::size_t& spent) {
+  if (!read.started) {
+    // The log as it is when the walk starts; events appended meanwhile are for the next verify.
+    read.started = true;
+    read.until_seq = store_.last_seq();
   }
+  const auto slice = static_cast<std::int64_t>(std::max<std::size_t>(options_.read_slice, 1));
+  auto records = store_.read_range(read.next_seq, read.until_seq, slice);
+  if (!records.ok()) {
+    ++spent;
+    send_error(read.peer, ErrorCode::kUnavailable, records.status().message(), read.message_id, read.command);
+    return true;
+  }
+  spent += records->size() + 1;
+  bool intact = true;
+  for (const auto& r : *records) {
+    if (!(intact = read.verifier.add(r))) break;
+  }
+  const bool more = intact && static_cast<std::int64_t>(records->size()) == slice && records->back().seq < read.until_seq;
+  if (more) {
+    read.next_seq = records->back().seq + 1;
+    return false;
+  }
+  read.verifier.expect_last_seq(read.until_seq);
+  const VerifyReport& report = read.verifier.report();
   v1::AuditVerifyReply reply;
-  reply.query_id = req->query_id;
-  reply.intact = report->intact;
-  reply.events = report->events;
-  reply.first_bad_seq = report->first_bad_seq;
-  if (!report->problem.empty()) reply.problem = report->problem;
-  reply.message = report->message;
-  out_.send(envelope.peer, v1::AuditVerifyReply::kCommand, encode_body(reply));
+  reply.query_id = read.verify->query_id;
+  reply.intact = report.intact;
+  reply.events = report.events;
+  reply.first_bad_seq = report.first_bad_seq;
+  if (!report.problem.empty()) reply.problem = report.problem;
+  reply.message = report.message;
+  out_.send(read.peer, v1::AuditVerifyReply::kCommand, encode_body(reply));
+  return true;
 }
 
 void AuditService::on_error(const Envelope& envelope) {
@@ -272,6 +332,7 @@ v1::StatsReply AuditService::stats() const {
   reply.counters["last_seq"] = static_cast<std::uint64_t>(store_.last_seq());
   reply.counters["subscriptions"] = subscriptions_.size();
   reply.counters["appends_failing"] = appends_failing() ? 1 : 0;
+  reply.counters["reads_waiting"] = reads_.size();
   reply.errors = errors_;
   return reply;
 }

@@ -1,7 +1,8 @@
 // The audit service's logic without sockets (issue #3; schemas/README.md, "Audit messages"):
 // it buffers AUDIT_EVENT appends and commits them together (group commit), acknowledges each
-// only after the commit, answers queries and verification, and streams the log to subscribers
-// with flow control. AuditServer moves the messages; tests drive this class directly.
+// only after the commit, answers queries and verification in bounded steps after the commits
+// (reads never hold up an append), and streams the log to subscribers with flow control.
+// AuditServer moves the messages; tests drive this class directly.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include "core/envelope.hpp"
 #include "schemas/messages.hpp"
 #include "services/audit/event_store.hpp"
+#include "services/audit/read_queue.hpp"
 
 namespace liandong::audit {
 
@@ -29,18 +31,29 @@ struct AuditServiceOptions {
   std::int64_t default_page = 1000;        // events per AUDIT_EVENTS answer unless asked otherwise
   std::size_t max_page_bytes = 512 * 1024; // keep answers well under the broker's 1 MiB frame limit
   std::int64_t default_window = 10'000;    // events in flight to a subscriber
+  // Reads (AUDIT_QUERY, AUDIT_VERIFY) wait in a queue per peer and are served by serve_reads()
+  // after each commit, round robin between peers, so an append waits for at most one turn's reads.
+  std::size_t read_slice = 1000;           // records one answer or one verification step reads
+  std::size_t read_budget = 2000;          // records read for queries and verifications per turn
+  std::size_t max_waiting_reads = 1000;    // per peer; a read beyond is answered BUSY
 };
 
 class AuditService {
  public:
   AuditService(EventStore& store, AuditOutbound& out, const Clock& clock, AuditServiceOptions options = {});
 
-  // One message from the bus. Appends are buffered until flush(); everything else is answered now.
+  // One message from the bus. Appends are buffered until flush(), reads until serve_reads();
+  // everything else is answered now.
   void on_message(const Envelope& envelope);
   // Commits every buffered append (in transactions of at most max_batch) and acknowledges them, or
   // answers each with UNAVAILABLE when the store fails. Then feeds subscribers.
   void flush();
   bool has_pending_appends() const { return !pending_.empty(); }
+  // Serves waiting reads, round robin between peers, until about read_budget records were read:
+  // a query is answered with at most read_slice events, a verification checks read_slice more
+  // records and keeps its place. The loop calls it after flush(), so appends go first each turn.
+  void serve_reads();
+  bool has_pending_reads() const { return !reads_.empty(); }
   // Sends subscribers the events they are missing, within their windows.
   void pump_subscriptions();
 
@@ -64,9 +77,11 @@ class AuditService {
   };
 
   void on_append(const Envelope& envelope);
-  void on_query(const Envelope& envelope);
+  void on_read(const Envelope& envelope);
   void on_subscribe(const Envelope& envelope);
-  void on_verify(const Envelope& envelope);
+  // One step of a read; returns whether it is finished (answered), adds the records read to `spent`.
+  bool answer_query(const PendingRead& read, std::size_t& spent);
+  bool verify_step(PendingRead& read, std::size_t& spent);
   void on_error(const Envelope& envelope);
   void commit(std::vector<PendingAppend>& batch);
   void send_error(const std::string& to, ErrorCode code, const std::string& message, const std::string& reply_to,
@@ -81,6 +96,7 @@ class AuditService {
   AuditServiceOptions options_;
   Millis started_at_;
   std::vector<PendingAppend> pending_;
+  ReadQueue reads_;
   std::map<std::string, Subscription> subscriptions_;  // by subscriber name + "/" + id
   std::map<std::string, std::uint64_t> counters_;
   std::map<std::string, std::uint64_t> errors_;

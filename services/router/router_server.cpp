@@ -52,6 +52,11 @@ RouterServer::RouterServer(BusClient& client, RouterCore& core, const Deployment
       started_at_(clock.monotonic_ms()) {}
 
 int RouterServer::priority_of(const Envelope& e) const {
+  // Reads last: a flood of queries must not hold up one report or acknowledgement.
+  if (e.command == v1::IncidentQuery::kCommand || e.command == v1::IncidentsQuery::kCommand ||
+      e.command == v1::Stats::kCommand) {
+    return RouterInbox::kReadLane;
+  }
   // Audit acknowledgements and errors first: they release work already decided.
   // The log's stream too: what another writer committed is state the next command may need.
   if (e.command == v1::AuditAck::kCommand || e.command == v1::Error::kCommand || e.command == v1::AuditEvents::kCommand) {
@@ -391,7 +396,12 @@ bool RouterServer::run(const std::atomic<bool>& stop) {
       env = client_.receive(0);
     }
     if (env) inbox_.push(std::move(*env));
-    while (!inbox_.empty()) handle(inbox_.pop());
+    // Everything but reads, then a few reads; the rest of the reads wait for the next turn, after
+    // whatever arrived meanwhile (the wait above is 0 while the inbox holds them).
+    std::size_t reads = 0;
+    while (!inbox_.empty() && (!inbox_.next_is_read() || reads++ < options_.max_reads_per_turn)) {
+      handle(inbox_.pop());
+    }
     emit(core_.on_tick());
     send_events(pipeline_.due(clock_.monotonic_ms()));
     resend_due_orders();

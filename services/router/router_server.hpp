@@ -23,6 +23,9 @@ struct RouterServerOptions {
   Millis replay_timeout_ms = 60'000;   // give up starting when the log cannot be read for this long
   Millis audit_retry_ms = 1000;        // resend an unacknowledged event after this long
   std::size_t max_drain = 1000;        // messages taken from the socket per turn
+  // Queries and STATS answered per turn, after all other work waiting: between two turns the
+  // socket is read again, so a report or an AUDIT_ACK waits for at most this many answers.
+  std::size_t max_reads_per_turn = 16;
   std::int64_t replay_page = 10'000;  // most events asked per AUDIT_QUERY (the audit allows 10,000)
   // A dispatch order not yet accepted is sent again (same order id) after this long, doubling up
   // to max_resend_ms: an order lost in transit (a reconnect, a broker restart) still arrives.

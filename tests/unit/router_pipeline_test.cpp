@@ -70,3 +70,23 @@ TEST_CASE("the inbox hands out the most urgent message first, in arrival order w
   while (!inbox.empty()) order += inbox.pop().message_id;
   CHECK(order == "fcedab");
 }
+
+TEST_CASE("the inbox hands out reads only when nothing else waits", "[unit][router]") {
+  RouterInbox inbox([](const Envelope& e) {
+    return e.command == "INCIDENTS_QUERY" ? RouterInbox::kReadLane : e.body[0] - '0';
+  });
+  inbox.push(Envelope{"INCIDENTS_QUERY", "cli", "q1", ""});
+  inbox.push(Envelope{"INCIDENTS_QUERY", "cli", "q2", ""});
+  inbox.push(Envelope{"INCIDENT_REPORT", "gw", "r5", "5"});
+  inbox.push(Envelope{"AUDIT_ACK", "audit", "a0", "0"});
+  std::string order;
+  while (!inbox.empty() && !inbox.next_is_read()) order += inbox.pop().message_id;
+  CHECK(order == "a0r5");
+  inbox.push(Envelope{"INCIDENT_REPORT", "gw", "r1", "1"});  // arrives between two turns of reads
+  CHECK_FALSE(inbox.next_is_read());
+  CHECK(inbox.pop().message_id == "r1");
+  REQUIRE(inbox.next_is_read());
+  CHECK(inbox.pop().message_id == "q1");
+  CHECK(inbox.pop().message_id == "q2");
+  CHECK(inbox.empty());
+}
