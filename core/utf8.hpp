@@ -3,9 +3,14 @@
 // (the gateways' APIs, `liandong audit export`), so decoders refuse them where they come in.
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 namespace liandong {
+
+// The length (1..4) of the well-formed UTF-8 sequence starting at s[i], or 0 when there is none
+// (a stray continuation byte, an overlong form, a surrogate, a sequence cut short). i < s.size().
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i);
 
 bool valid_utf8(std::string_view s);
 

@@ -285,9 +285,9 @@ TEST_CASE("a case follows the log from reported to closed; verification by the g
   CHECK(early.status == 409);
   CHECK(error_of(early).at("description").get<std::string>().find("handled") != std::string::npos);
 
-  h.feed(router::event_type::kDispatched, "INC1", router::OrderDispatched{"ORD1", "INC1", "citymgmt.jiyang", 0, 0, 0, "dispatched", "rule city-citymgmt"});
+  h.feed(router::event_type::kDispatched, "INC1", router::OrderDispatched{"ORD1", "INC1", "citymgmt.jiyang", 0, 0, 0, "dispatched", "rule city-citymgmt", {}, {}, {}, {}});
   // A second target of the same rule (chain 1) does not take the case over.
-  h.feed(router::event_type::kDispatched, "INC1", router::OrderDispatched{"ORD2", "INC1", "police.ps01", 1, 0, 0, "dispatched", "rule"});
+  h.feed(router::event_type::kDispatched, "INC1", router::OrderDispatched{"ORD2", "INC1", "police.ps01", 1, 0, 0, "dispatched", "rule", {}, {}, {}, {}});
   auto c = h.get(id);
   CHECK(c.at("step") == "dispatched");
   CHECK(c.at("agency_responsible") == "citymgmt.jiyang");

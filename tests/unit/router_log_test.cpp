@@ -161,7 +161,7 @@ TEST_CASE("a stored event the router cannot apply is an error naming its seq and
   // A body that is not an order.dispatched (the unit is missing).
   auto broken = stored(d.events[1], 2);
   auto ev = *decode_body<OrderDispatched>(broken.body.bytes);
-  broken.body.bytes = encode_body(IncidentLinked{ev.incident_id, "elsewhere", "not an order"});
+  broken.body.bytes = encode_body(IncidentLinked{ev.incident_id, "elsewhere", "not an order", {}, {}});
   auto s = core.apply_stored(broken);
   REQUIRE_FALSE(s.ok());
   CHECK_THAT(s.message(), Catch::Contains("seq 2") && Catch::Contains("order.dispatched"));
