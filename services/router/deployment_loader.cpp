@@ -339,7 +339,8 @@ Status load_merge(LoadContext& ctx) {
     if (w.mode == MergeMode::kLink && !link_categories.empty()) {
       section.reject("link_categories", "is for mode = \"merge\" families: in a link family every category links");
     }
-    for (const auto& id : link_categories) {
+    const bool known_family = ctx.families.empty() || ctx.families.contains(name);  // refused below otherwise
+    for (const auto& id : known_family ? link_categories : std::vector<std::string>{}) {
       auto c = ctx.d.categories.find(id);
       if (c == ctx.d.categories.end() || c->second.family != name) {
         section.reject("link_categories", "names '" + id + "', which is not a category of the " + name +

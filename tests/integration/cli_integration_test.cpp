@@ -176,7 +176,7 @@ TEST_CASE("an installed liandong up runs from any directory on its installed con
   for (const char* service : {"broker", "gw-110", "gw-watch"}) {
     INFO(service);
     // Its log is in logs/<service>.log; logs/<service>.out keeps only what came before (nothing here).
-    CHECK_THAT(read_file(data + "/logs/" + service + ".log"), Catch::Contains(" INFO "));
+    CHECK_THAT(read_file(data + "/logs/" + service + ".log"), Catch::Contains(" info "));
     CHECK(read_file(data + "/logs/" + service + ".out").empty());
   }
   CHECK(up.stop(std::chrono::milliseconds(10000)));
