@@ -23,7 +23,9 @@
 namespace liandong::cli {
 
 struct SupervisorSettings {
-  Millis ready_timeout_ms = 10'000;  // a start not ready by then fails `up`
+  // A start not ready by then counts as a failed start. A minute: the router replays the whole log
+  // and checks the deployment's 12,170 grid polygons before it is ready, seconds on a slow machine.
+  Millis ready_timeout_ms = 60'000;
   // A service being started that fails this many times in a row the same way (the same exit
   // status or signal) fails `up`; fewer, or different failures, are restarted with backoff.
   int max_same_start_failures = 5;
