@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 #include "broker/access_policy.hpp"
 #include "core/codec.hpp"
@@ -408,6 +409,18 @@ void Broker::handshake_failed(std::uint32_t protocol_error, const std::string& a
       why = std::string("a handshake broke the ZMTP protocol (libzmq protocol error ") + code + ")";
     }
   }
+  if (may_log_bad_input()) spdlog::warn("refused a connection on {}: {}", address, why);
+  security_.record(v1::security_event::kKeyRefused,
+                   {address, std::nullopt, std::nullopt, std::nullopt, std::nullopt, why, 0});
+}
+
+void Broker::handshake_abandoned(int os_error, const std::string& address) {
+  if (!authenticating()) return;
+  count("keys_refused");
+  const std::string why = std::string("a connection was closed during its CurveZMQ handshake (") +
+                          std::strerror(os_error) +
+                          "): most likely a client without CurveZMQ (a plain connection), or a port check; this "
+                          "broker takes CurveZMQ clients only";
   if (may_log_bad_input()) spdlog::warn("refused a connection on {}: {}", address, why);
   security_.record(v1::security_event::kKeyRefused,
                    {address, std::nullopt, std::nullopt, std::nullopt, std::nullopt, why, 0});

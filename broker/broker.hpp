@@ -62,6 +62,11 @@ class Broker {
   // the endpoint libzmq names for the connection. Counted in keys_refused and recorded as
   // security.key_refused, like a refused key.
   void handshake_failed(std::uint32_t protocol_error, const std::string& address);
+  // A connection the client closed (or reset) while its handshake was under way (the monitor's
+  // HANDSHAKE_FAILED_NO_DETAIL, `os_error` an errno value). A plain client usually shows up here
+  // rather than as a mechanism mismatch: it sees the broker's CURVE greeting and hangs up before
+  // the broker has read its own, so the same refusal is recorded either way.
+  void handshake_abandoned(int os_error, const std::string& address);
   // Sends heartbeats that are due and drops silent peers. Call at least every heartbeat_ms / 2.
   void on_tick();
   // Milliseconds until on_tick() has work to do.

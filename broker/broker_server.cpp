@@ -51,7 +51,8 @@ Status BrokerServer::start_security() {
   });
   if (auto s = zap_->bind(); !s.ok()) return s;
   constexpr const char* kMonitorEndpoint = "inproc://liandong-broker-handshakes";
-  if (zmq_socket_monitor(socket_.handle(), kMonitorEndpoint, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) != 0) {
+  if (zmq_socket_monitor(socket_.handle(), kMonitorEndpoint,
+                         ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0) {
     return {ErrorCode::kIo, std::string("cannot watch the broker socket's handshakes: ") + zmq_strerror(zmq_errno())};
   }
   monitor_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::pair);
@@ -108,6 +109,7 @@ void BrokerServer::read_handshake_failures() {
     std::string where;
     if (event.more() && monitor_->recv(address, zmq::recv_flags::dontwait)) where = address.to_string();
     if (id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) broker_.handshake_failed(value, where);
+    if (id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) broker_.handshake_abandoned(static_cast<int>(value), where);
   }
 }
 

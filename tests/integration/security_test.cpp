@@ -237,6 +237,8 @@ TEST_CASE("a plain client and a client holding another broker key are counted in
   auto plain_event = sys.security_event_where(std::string(v1::security_event::kKeyRefused), [](const v1::SecurityEvent& e) {
     return e.reason.find("plain connection") != std::string::npos;
   });
+  INFO(read_file(sys.dir.file("broker.log")));
+  INFO(read_file(sys.dir.file("audit.log")));
   REQUIRE(plain_event.has_value());
   // libzmq names the broker's own endpoint for these failures, not the client's address.
   CHECK(plain_event->peer == sys.endpoint);

@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 #include <zmq.h>
 
+#include <cerrno>
+#include <cstring>
 #include <map>
 #include <set>
 #include <string>
@@ -446,8 +448,23 @@ TEST_CASE("handshakes that fail before a key is checked are counted in keys_refu
   SECTION("plain mode has nothing to refuse") {
     Fixture plain;
     plain.broker.handshake_failed(ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH, "tcp://127.0.0.1:5570");
+    plain.broker.handshake_abandoned(ECONNRESET, "tcp://127.0.0.1:5570");
     CHECK(plain.broker.counter("keys_refused") == 0);
   }
+}
+
+TEST_CASE("a connection closed during its handshake (a plain client hanging up first) is refused and recorded",
+          "[security][broker]") {
+  SecureFixture f;
+  f.audit_events_on_tick();
+  f.broker.handshake_abandoned(ECONNRESET, "tcp://127.0.0.1:5571");
+  CHECK(f.broker.counter("keys_refused") == 1);
+  auto events = f.audit_events_on_tick();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].first.type == "security.key_refused");
+  CHECK(events[0].second.peer == "tcp://127.0.0.1:5571");
+  CHECK_THAT(events[0].second.reason, Catch::Contains("plain connection"));
+  CHECK_THAT(events[0].second.reason, Catch::Contains(std::strerror(ECONNRESET)));
 }
 
 namespace {
