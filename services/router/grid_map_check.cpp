@@ -31,6 +31,12 @@ std::string shape_fault(bg::validity_failure_type failure) {
     default: return "it is not a simple polygon (" + std::to_string(static_cast<int>(failure)) + ")";
   }
 }
+// Polygons lie inside their boxes, so boxes that only touch (grids side by side, the common case)
+// hold polygons whose interiors cannot meet: the exact test, far dearer, is left for the rest.
+bool box_interiors_meet(const Box& a, const Box& b) {
+  return a.min_corner().x() < b.max_corner().x() && b.min_corner().x() < a.max_corner().x() &&
+         a.min_corner().y() < b.max_corner().y() && b.min_corner().y() < a.max_corner().y();
+}
 }  // namespace
 
 std::optional<GridShapeProblem> check_grid_shapes(const std::map<std::string, Grid>& grids) {
@@ -44,7 +50,12 @@ std::optional<GridShapeProblem> check_grid_shapes(const std::map<std::string, Gr
     for (const auto& p : grid.polygon) bg::append(poly.outer(), Point(p.lon, p.lat));
     bg::correct(poly);  // orientation: the file may list vertices either way round
     bg::validity_failure_type failure = bg::no_failure;
-    if (!bg::is_valid(poly, failure) && failure != bg::failure_wrong_orientation) {
+    if (!bg::is_valid(poly, failure)) {
+      // correct() has turned any ring the right way round, so a wrong orientation left means a
+      // signed area of zero: a figure-eight whose two loops cancel out, or no area at all.
+      if (failure == bg::failure_wrong_orientation) {
+        failure = bg::intersects(poly) ? bg::failure_self_intersections : bg::failure_wrong_topological_dimension;
+      }
       return GridShapeProblem{id, "", shape_fault(failure)};
     }
     boxes.emplace_back(bg::return_envelope<Box>(poly), polygons.size());
@@ -59,7 +70,8 @@ std::optional<GridShapeProblem> check_grid_shapes(const std::map<std::string, Gr
     near.clear();
     tree.query(bgi::intersects(boxes[i].first), std::back_inserter(near));
     for (const auto& [box, j] : near) {
-      if (j > i && bg::relate(polygons[i], polygons[j], interiors_meet)) {
+      if (j <= i || !box_interiors_meet(boxes[i].first, box)) continue;
+      if (bg::relate(polygons[i], polygons[j], interiors_meet)) {
         return GridShapeProblem{order[j]->id, order[i]->id, "overlaps grid " + order[i]->id};
       }
     }
